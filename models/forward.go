@@ -1,0 +1,128 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+const int32Type = dtypes.Int32
+
+// block is one pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)).
+// x: [batch, seq, d]; returns [batch, seq, d] and the attention pattern when asked.
+func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantPattern bool) (*Node, *Node) {
+	a, pattern := selfAttention(cfg, scope.In("attn"), norm(cfg, scope.In("attn_norm"), x), rope, wantPattern)
+	x = Add(x, a)
+	x = Add(x, mlp(cfg, scope.In("mlp"), norm(cfg, scope.In("mlp_norm"), x)))
+	return x, pattern
+}
+
+// embed looks up token embeddings (plus learned positions for GPT-2).
+// ids: [batch, seq] int32; returns [batch, seq, d].
+func embed(cfg *Config, scope *model.Scope, ids *Node) *Node {
+	g := ids.Graph()
+	seq := ids.Shape().Dim(1)
+	table := weight(scope, g, "tokens", cfg.VocabSize, cfg.DModel)
+	x := Gather(table, InsertAxes(ids, -1)) // [batch, seq, d]
+	if !cfg.Rotary {
+		pos := weight(scope, g, "positions", cfg.MaxPositions, cfg.DModel)
+		pos = Slice(pos, AxisRange(0, seq), AxisRange()) // [seq, d]
+		x = Add(x, InsertAxes(pos, 0))
+	}
+	return x
+}
+
+// forward builds the graph of one pass and returns the requested captures by hook name.
+// ids: [batch, seq] int32.
+func forward(cfg *Config, scope *model.Scope, ids *Node, p *plan) map[string]*Node {
+	g := ids.Graph()
+	seq := ids.Shape().Dim(1)
+	out := make(map[string]*Node, len(p.hooks))
+	x := embed(cfg, scope.In("embed"), ids)
+	if p.wants(HookEmbed) {
+		out[HookEmbed] = x
+	}
+	var rope *rotary
+	if cfg.Rotary {
+		rope = newRotary(g, cfg, seq)
+	}
+	for l := 0; l <= p.lastLayer; l++ {
+		if name := ResidPre(l); p.wants(name) {
+			out[name] = x
+		}
+		var pattern *Node
+		x, pattern = block(cfg, scope.In("layer_%d", l), x, rope, p.patternAt[l])
+		if pattern != nil {
+			out[AttnPattern(l)] = pattern
+		}
+		if name := ResidPost(l); p.wants(name) {
+			out[name] = x
+		}
+	}
+	if !p.needsHead {
+		return out
+	}
+	x = norm(cfg, scope.In("final_norm"), x)
+	if p.wants(HookFinalNorm) {
+		out[HookFinalNorm] = x
+	}
+	if !p.needLogits {
+		return out
+	}
+	var w *Node
+	if cfg.TiedEmbeddings {
+		w = scope.In("embed").VariableWithShape("tokens", shapes.Make(dtypes.Float32, cfg.VocabSize, cfg.DModel)).NodeValue(g)
+	} else {
+		w = weight(scope.In("lm_head"), g, "weights", cfg.VocabSize, cfg.DModel)
+	}
+	logits := Einsum("bsd,vd->bsv", x, w) // [batch, seq, vocab]
+	if p.wants(HookLogits) {
+		out[HookLogits] = logits
+	}
+	if p.wants(HookTokenLogProb) || p.wants(HookTokenEntropy) {
+		lp, ent := tokenStats(logits, ids, cfg.VocabSize)
+		if p.wants(HookTokenLogProb) {
+			out[HookTokenLogProb] = lp
+		}
+		if p.wants(HookTokenEntropy) {
+			out[HookTokenEntropy] = ent
+		}
+	}
+	return out
+}
+
+// tokenStats returns, aligned with the tokens, log p(ids[t] | ids[<t]) and the entropy of that
+// predictive distribution; position 0 holds NaN.
+// logits: [batch, seq, vocab]; ids: [batch, seq]; returns two [batch, seq].
+func tokenStats(logits, ids *Node, vocab int) (logProb, entropy *Node) {
+	g := logits.Graph()
+	batch, seq := ids.Shape().Dim(0), ids.Shape().Dim(1)
+	logp := LogSoftmax(logits, -1)                  // [batch, seq, vocab]
+	ent := Neg(ReduceSum(Mul(Exp(logp), logp), -1)) // [batch, seq]
+	nan := Const(g, float32(math.NaN()))
+	pad := BroadcastToDims(nan, batch, 1) // [batch, 1]
+	if seq == 1 {
+		return pad, pad
+	}
+	prev := Slice(logp, AxisRange(), AxisRange(0, seq-1), AxisRange()) // predicts tokens 1..seq-1
+	next := Slice(ids, AxisRange(), AxisRange(1, seq))                 // [batch, seq-1]
+	picked := ReduceSum(Mul(prev, OneHot(next, vocab, dtypes.Float32)), -1)
+	logProb = Concatenate([]*Node{pad, picked}, 1)
+	entropy = Concatenate([]*Node{pad, Slice(ent, AxisRange(), AxisRange(0, seq-1))}, 1)
+	return logProb, entropy
+}
+
+// checkSeq rejects inputs the model cannot take.
+func checkSeq(cfg *Config, seq int) error {
+	if seq <= 0 {
+		return fmt.Errorf("empty input sequence")
+	}
+	if !cfg.Rotary && seq > cfg.MaxPositions {
+		return fmt.Errorf("sequence of %d tokens exceeds the model's %d learned positions", seq, cfg.MaxPositions)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Hook point names, in the TransformerLens spirit. Layer-indexed names are built with the
+// functions below (ResidPost(5) == "blocks.5.resid_post").
+const (
+	// HookEmbed is the input of block 0: token embedding (+ learned positions for GPT-2).
+	// Shape [batch, seq, dModel].
+	HookEmbed = "embed"
+	// HookFinalNorm is the residual stream after the final norm. Shape [batch, seq, dModel].
+	HookFinalNorm = "final_norm"
+	// HookLogits are the output logits. Shape [batch, seq, vocab].
+	HookLogits = "logits"
+	// HookTokenLogProb is log p(token t | tokens < t) for every position t; position 0 has no
+	// prediction and holds NaN. Shape [batch, seq].
+	HookTokenLogProb = "token_logprob"
+	// HookTokenEntropy is the entropy (nats) of the predictive distribution that token t was drawn
+	// from, p(. | tokens < t); position 0 holds NaN. Shape [batch, seq].
+	HookTokenEntropy = "token_entropy"
+
+	hookResidPre    = "resid_pre"
+	hookResidPost   = "resid_post"
+	hookAttnPattern = "attn.pattern"
+)
+
+// ResidPre names the input of block layer: "blocks.{L}.resid_pre". Shape [batch, seq, dModel].
+func ResidPre(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hookResidPre) }
+
+// ResidPost names the output of block layer: "blocks.{L}.resid_post". Shape [batch, seq, dModel].
+func ResidPost(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hookResidPost) }
+
+// AttnPattern names the attention probabilities of block layer: "blocks.{L}.attn.pattern".
+// Shape [batch, heads, querySeq, keySeq].
+func AttnPattern(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hookAttnPattern) }
+
+// Hook is a parsed hook name.
+type Hook struct {
+	// Name is the canonical name.
+	Name string
+	// Layer is the block index for per-block hooks, -1 otherwise.
+	Layer int
+	// Kind is the part after "blocks.{L}." for per-block hooks, or the whole name otherwise.
+	Kind string
+}
+
+// ParseHook validates a hook name against a model with numLayers blocks.
+func ParseHook(name string, numLayers int) (Hook, error) {
+	switch name {
+	case HookEmbed, HookFinalNorm, HookLogits, HookTokenLogProb, HookTokenEntropy:
+		return Hook{Name: name, Layer: -1, Kind: name}, nil
+	}
+	rest, ok := strings.CutPrefix(name, "blocks.")
+	if !ok {
+		return Hook{}, fmt.Errorf("unknown hook %q (valid: %s)", name, validHooksHelp)
+	}
+	num, kind, ok := strings.Cut(rest, ".")
+	layer, err := strconv.Atoi(num)
+	if !ok || err != nil || num != strconv.Itoa(layer) {
+		return Hook{}, fmt.Errorf("unknown hook %q: expected blocks.{L}.<kind> (valid: %s)", name, validHooksHelp)
+	}
+	switch kind {
+	case hookResidPre, hookResidPost, hookAttnPattern:
+	default:
+		return Hook{}, fmt.Errorf("unknown hook %q: kind %q is not one of resid_pre, resid_post, attn.pattern", name, kind)
+	}
+	if layer < 0 || layer >= numLayers {
+		return Hook{}, fmt.Errorf("hook %q: layer %d out of range [0, %d)", name, layer, numLayers)
+	}
+	return Hook{Name: name, Layer: layer, Kind: kind}, nil
+}
+
+const validHooksHelp = "embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, blocks.{L}.attn.pattern, final_norm, logits, token_logprob, token_entropy"
+
+// plan is what one forward graph computes, derived from a Request.
+type plan struct {
+	hooks      []Hook // sorted by name, deduplicated
+	lastLayer  int    // blocks [0, lastLayer] are computed; -1 for none
+	patternAt  map[int]bool
+	needsHead  bool // final norm
+	needLogits bool // output projection
+	key        string
+}
+
+func (p *plan) wants(name string) bool {
+	for _, h := range p.hooks {
+		if h.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// makePlan validates the hooks and decides how far the forward pass must go. The pass never runs
+// a block after the last one a hook needs. stopAtLayer, when > 0, is an upper bound in the
+// TransformerLens sense (exclusive: blocks [0, stopAtLayer) may run); a hook that needs a later
+// block is then an error.
+func makePlan(cfg *Config, hooks []string, stopAtLayer int) (*plan, error) {
+	if len(hooks) == 0 {
+		return nil, fmt.Errorf("no hooks requested (valid: %s)", validHooksHelp)
+	}
+	if stopAtLayer < 0 || stopAtLayer > cfg.NumLayers {
+		return nil, fmt.Errorf("stop_at_layer %d out of range [1, %d] (0 means no limit)", stopAtLayer, cfg.NumLayers)
+	}
+	p := &plan{lastLayer: -1, patternAt: map[int]bool{}}
+	seen := map[string]bool{}
+	for _, name := range hooks {
+		h, err := ParseHook(name, cfg.NumLayers)
+		if err != nil {
+			return nil, err
+		}
+		if seen[h.Name] {
+			continue
+		}
+		seen[h.Name] = true
+		p.hooks = append(p.hooks, h)
+		need := h.Layer
+		switch h.Kind {
+		case hookAttnPattern:
+			p.patternAt[h.Layer] = true
+		case hookResidPre:
+			need = h.Layer - 1
+		case HookEmbed:
+			need = -1
+		case HookFinalNorm:
+			need, p.needsHead = cfg.NumLayers-1, true
+		case HookLogits, HookTokenLogProb, HookTokenEntropy:
+			need, p.needsHead, p.needLogits = cfg.NumLayers-1, true, true
+		}
+		if stopAtLayer > 0 && need >= stopAtLayer {
+			return nil, fmt.Errorf("hook %q needs block %d, but stop_at_layer %d runs only blocks [0, %d)", h.Name, need, stopAtLayer, stopAtLayer)
+		}
+		p.lastLayer = max(p.lastLayer, need)
+	}
+	sort.Slice(p.hooks, func(i, j int) bool { return p.hooks[i].Name < p.hooks[j].Name })
+	names := make([]string, len(p.hooks))
+	for i, h := range p.hooks {
+		names[i] = h.Name
+	}
+	p.key = strings.Join(names, ",")
+	return p, nil
+}

@@ -1,0 +1,134 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/nn"
+)
+
+// weight returns the variable name in scope with the given shape, as a graph node: the loaded
+// value when the store holds one, a freshly initialised one otherwise.
+func weight(scope *model.Scope, g *Graph, name string, dims ...int) *Node {
+	return scope.VariableWithShape(name, shapes.Make(dtypes.Float32, dims...)).NodeValue(g)
+}
+
+// linear applies a torch-layout Linear: y = x W^T (+ b).
+// x: [..., in]; weights: [out, in]; returns [..., out].
+func linear(scope *model.Scope, x *Node, out int, bias bool) *Node {
+	g := x.Graph()
+	in := x.Shape().Dim(-1)
+	w := weight(scope, g, "weights", out, in)
+	var b *Node
+	if bias {
+		b = weight(scope, g, "biases", out)
+	}
+	return nn.Dense(x, w, b, compute.DenseLayoutOutputsInput)
+}
+
+// conv1D applies a GPT-2 Conv1D: y = x W + b.
+// x: [..., in]; weights: [in, out]; returns [..., out].
+func conv1D(scope *model.Scope, x *Node, out int) *Node {
+	g := x.Graph()
+	in := x.Shape().Dim(-1)
+	w := weight(scope, g, "weights", in, out)
+	b := weight(scope, g, "biases", out)
+	return nn.Dense(x, w, b, compute.DenseLayoutInputOutputs)
+}
+
+// rmsNorm is x * rsqrt(mean(x²) + eps) * scale, as in Llama/Qwen2.
+// x: [batch, seq, d]; returns [batch, seq, d].
+func rmsNorm(scope *model.Scope, x *Node, eps float64) *Node {
+	d := x.Shape().Dim(-1)
+	scale := weight(scope, x.Graph(), "scale", d)
+	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
+	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), scale)
+}
+
+// layerNorm is (x - mean) / sqrt(var + eps) * scale + offset, as torch.nn.LayerNorm.
+// x: [batch, seq, d]; returns [batch, seq, d].
+func layerNorm(scope *model.Scope, x *Node, eps float64) *Node {
+	g := x.Graph()
+	d := x.Shape().Dim(-1)
+	scale := weight(scope, g, "scale", d)
+	offset := weight(scope, g, "offset", d)
+	return nn.LayerNorm(x, []int{-1}, eps, scale, offset, nil)
+}
+
+// norm applies the family's normalisation.
+func norm(cfg *Config, scope *model.Scope, x *Node) *Node {
+	if cfg.Family == FamilyLlama {
+		return rmsNorm(scope, x, cfg.NormEps)
+	}
+	return layerNorm(scope, x, cfg.NormEps)
+}
+
+// activationOf maps Hugging Face activation names to GoMLX activations.
+func activationOf(name string) (activation.Type, error) {
+	switch name {
+	case "silu", "swish":
+		return activation.TypeSilu, nil
+	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh":
+		return activation.TypeGeluApprox, nil
+	case "gelu":
+		return activation.TypeGelu, nil
+	case "relu":
+		return activation.TypeRelu, nil
+	}
+	return activation.TypeNone, fmt.Errorf("field activation: %q is not supported (silu, gelu, gelu_new, gelu_pytorch_tanh, relu)", name)
+}
+
+// mlp is the feed-forward half of a block.
+// x: [batch, seq, d]; returns [batch, seq, d].
+func mlp(cfg *Config, scope *model.Scope, x *Node) *Node {
+	act, _ := activationOf(cfg.Activation) // validated with the config.
+	d := cfg.DModel
+	switch {
+	case cfg.Family == FamilyLlama: // SwiGLU: down(act(gate(x)) * up(x))
+		gate := activation.Apply(act, linear(scope.In("gate"), x, cfg.DMLP, cfg.MLPBias))
+		up := linear(scope.In("up"), x, cfg.DMLP, cfg.MLPBias)
+		return linear(scope.In("down"), Mul(gate, up), d, cfg.MLPBias)
+	case cfg.ModelType == "gpt2":
+		h := activation.Apply(act, conv1D(scope.In("fc"), x, cfg.DMLP))
+		return conv1D(scope.In("proj"), h, d)
+	default: // StarCoder2
+		h := activation.Apply(act, linear(scope.In("fc"), x, cfg.DMLP, cfg.MLPBias))
+		return linear(scope.In("proj"), h, d, cfg.MLPBias)
+	}
+}
+
+// rotary holds the cos/sin tables of RoPE for one sequence length.
+type rotary struct {
+	cos, sin *Node // [1, seq, 1, headDim]
+}
+
+// newRotary builds the tables with Hugging Face's "rotate half" layout: frequency i is used at
+// both dimension i and i + headDim/2.
+func newRotary(g *Graph, cfg *Config, seq int) *rotary {
+	half := cfg.HeadDim / 2
+	invFreq := make([]float32, half)
+	for i := range invFreq {
+		// Computed in float64 then rounded, like torch computes inv_freq in float32 from int64 arange.
+		invFreq[i] = float32(1.0 / math.Pow(cfg.RopeTheta, float64(2*i)/float64(cfg.HeadDim)))
+	}
+	pos := Iota(g, shapes.Make(dtypes.Float32, seq, 1), 0) // [seq, 1]
+	freqs := Mul(pos, Reshape(Const(g, invFreq), 1, half)) // [seq, half]
+	emb := Concatenate([]*Node{freqs, freqs}, -1)          // [seq, headDim]
+	emb = Reshape(emb, 1, seq, 1, cfg.HeadDim)             // [1, seq, 1, headDim]
+	return &rotary{cos: Cos(emb), sin: Sin(emb)}
+}
+
+// apply rotates x: [batch, seq, heads, headDim] -> same shape.
+func (r *rotary) apply(x *Node) *Node {
+	half := x.Shape().Dim(-1) / 2
+	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
+	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
+	rot := Concatenate([]*Node{Neg(x2), x1}, -1)
+	return Add(Mul(x, r.cos), Mul(rot, r.sin))
+}

@@ -1,0 +1,264 @@
+// Package models holds decoder-only transformers written with GoMLX graph ops (the Llama/Qwen2
+// family and the GPT-2/StarCoder2 family), their Hugging Face checkpoint mapping, and a forward
+// pass that returns hidden states by hook name.
+package models
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/pttrust/pttrust/models/safetensors"
+)
+
+// Model is a transformer whose weights live in a GoMLX store on one backend.
+type Model struct {
+	// Config is the architecture.
+	Config *Config
+	// Store holds the weights as GoMLX variables (paths from Config.Params).
+	Store *model.Store
+	// Backend runs the graphs.
+	Backend compute.Backend
+	// Source says where the weights came from (a directory, or "random(seed=N)").
+	Source string
+
+	mu    sync.Mutex
+	execs map[string]*model.Exec
+}
+
+// Load reads config.json and the safetensors weights (single or sharded) of a Hugging Face
+// checkpoint directory. Weights in F16/BF16 are converted to float32. Every expected tensor must
+// be present with the expected shape, and no unexpected tensor may be present (known buffers such
+// as GPT-2's attn.bias masks are ignored); the error lists each problem by tensor name.
+func Load(dir string, backend compute.Backend) (*Model, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	ckpt, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	defer ckpt.Close()
+
+	params := cfg.Params()
+	prefix := detectPrefix(cfg, ckpt.Names())
+	if err := checkTensors(dir, ckpt, params, prefix); err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	for _, p := range params {
+		data, _, err := ckpt.Float32(prefix + p.HF)
+		if err != nil {
+			return nil, fmt.Errorf("models: %w", err)
+		}
+		if _, err := store.CreateVariable(p.Path(), tensors.FromFlatDataAndDimensions(data, p.Shape...)); err != nil {
+			return nil, fmt.Errorf("models: %s: tensor %s: %w", dir, p.HF, err)
+		}
+	}
+	return &Model{Config: cfg, Store: store, Backend: backend, Source: dir, execs: map[string]*model.Exec{}}, nil
+}
+
+// detectPrefix handles GPT-2 checkpoints saved from GPT2LMHeadModel ("transformer.h.0...").
+func detectPrefix(cfg *Config, names []string) string {
+	if cfg.ModelType != "gpt2" {
+		return ""
+	}
+	for _, n := range names {
+		if n == "transformer.wte.weight" {
+			return "transformer."
+		}
+	}
+	return ""
+}
+
+// checkTensors compares the checkpoint's tensors with the parameters the config implies.
+func checkTensors(dir string, ckpt *safetensors.Checkpoint, params []Param, prefix string) error {
+	var problems []string
+	expected := map[string]bool{}
+	for _, p := range params {
+		name := prefix + p.HF
+		expected[name] = true
+		info, _, ok := ckpt.Info(name)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("missing tensor %s (shape %v)", name, p.Shape))
+			continue
+		}
+		if !slices.Equal(info.Shape, p.Shape) {
+			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, config.json implies %v", name, info.Shape, p.Shape))
+		}
+	}
+	for _, n := range ckpt.Names() {
+		if expected[n] || ignoredBuffers.MatchString(n) {
+			continue
+		}
+		if prefix == "" && n == "lm_head.weight" {
+			problems = append(problems, "unexpected tensor lm_head.weight: config.json says the embeddings are tied")
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("unexpected tensor %s", n))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	const maxShown = 20
+	more := ""
+	if len(problems) > maxShown {
+		more = fmt.Sprintf("\n  ... and %d more", len(problems)-maxShown)
+		problems = problems[:maxShown]
+	}
+	return fmt.Errorf("models: checkpoint %s does not match its config.json:\n  %s%s", dir, strings.Join(problems, "\n  "), more)
+}
+
+// NewRandom makes a model with freshly initialised weights, deterministic for a seed: linear and
+// embedding weights ~ N(0, std²) with std = 0.02 (GPT-2/Llama convention), norm scales 1, biases
+// and norm offsets 0.
+func NewRandom(cfg *Config, backend compute.Backend, seed uint64) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	store := model.NewStore()
+	for _, p := range cfg.Params() {
+		data := make([]float32, p.Size())
+		switch p.Name {
+		case "scale":
+			for i := range data {
+				data[i] = 1
+			}
+		case "biases", "offset":
+		default:
+			for i := range data {
+				data[i] = float32(rng.NormFloat64() * 0.02)
+			}
+		}
+		if _, err := store.CreateVariable(p.Path(), tensors.FromFlatDataAndDimensions(data, p.Shape...)); err != nil {
+			return nil, fmt.Errorf("models: %w", err)
+		}
+	}
+	return &Model{Config: cfg, Store: store, Backend: backend, Source: fmt.Sprintf("random(seed=%d)", seed),
+		execs: map[string]*model.Exec{}}, nil
+}
+
+// Request says what a forward pass must return.
+type Request struct {
+	// Hooks are the hook names to capture (see ParseHook); only these are computed and kept.
+	Hooks []string
+	// StopAtLayer, when > 0, caps the pass at blocks [0, StopAtLayer) (TransformerLens semantics);
+	// a hook needing a later block is an error. The pass never runs blocks after the last one the
+	// hooks need, so this is a guard more than an optimisation.
+	StopAtLayer int
+}
+
+// Array is a dense row-major float32 tensor returned to Go.
+type Array struct {
+	Shape []int
+	Data  []float32
+}
+
+// At returns the element at the given indices.
+func (a *Array) At(idx ...int) float32 {
+	off := 0
+	for i, d := range a.Shape {
+		off = off*d + idx[i]
+	}
+	return a.Data[off]
+}
+
+// Row returns the contiguous slice of the last axis at the given leading indices.
+func (a *Array) Row(idx ...int) []float32 {
+	off := 0
+	for i := range idx {
+		off = off*a.Shape[i] + idx[i]
+	}
+	n := 1
+	for _, d := range a.Shape[len(idx):] {
+		n *= d
+	}
+	return a.Data[off*n : (off+1)*n]
+}
+
+// Run executes one forward pass over a batch of token sequences. Rows shorter than the longest are
+// padded on the right with token 0; because attention is causal, padding never changes the values
+// at real positions, and the returned arrays have the padded length.
+func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
+	p, err := makePlan(m.Config, req.Hooks, req.StopAtLayer)
+	if err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("models: empty batch")
+	}
+	seq := 0
+	for _, row := range ids {
+		seq = max(seq, len(row))
+	}
+	if err := checkSeq(m.Config, seq); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	flat := make([]int32, len(ids)*seq)
+	for b, row := range ids {
+		for t, id := range row {
+			if id < 0 || int(id) >= m.Config.VocabSize {
+				return nil, fmt.Errorf("models: token id %d at row %d position %d is outside the vocabulary [0, %d)", id, b, t, m.Config.VocabSize)
+			}
+			flat[b*seq+t] = id
+		}
+	}
+	exec, err := m.exec(p)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, len(ids), seq))
+	if err != nil {
+		return nil, fmt.Errorf("models: forward pass: %w", err)
+	}
+	res := make(map[string]*Array, len(outs))
+	for i, h := range p.hooks {
+		t := outs[i]
+		data, err := tensors.CopyFlatData[float32](t)
+		if err != nil {
+			return nil, fmt.Errorf("models: reading %s: %w", h.Name, err)
+		}
+		res[h.Name] = &Array{Shape: t.Shape().Dimensions, Data: data}
+		t.FinalizeAll()
+	}
+	return res, nil
+}
+
+// exec returns the compiled executor for a plan, building it on first use.
+func (m *Model) exec(p *plan) (*model.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.execs[p.key]; ok {
+		return e, nil
+	}
+	cfg := m.Config
+	e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, ids *Node) []*Node {
+		out := forward(cfg, scope, ids, p)
+		nodes := make([]*Node, len(p.hooks))
+		for i, h := range p.hooks {
+			nodes[i] = out[h.Name]
+		}
+		return nodes
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: building forward pass: %w", err)
+	}
+	e.SetMaxCache(32)
+	m.execs[p.key] = e
+	return e, nil
+}
+
+// nanOK is used by tests and callers that average per-token statistics: it reports whether v is a
+// real number (position 0 of token_logprob/token_entropy is NaN by definition).
+func nanOK(v float32) bool { return !math.IsNaN(float64(v)) }
