@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -22,18 +21,18 @@ func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantPattern b
 }
 
 // embed looks up token embeddings (plus learned positions for GPT-2).
-// ids: [batch, seq] int32; returns [batch, seq, d].
-func embed(cfg *Config, scope *model.Scope, ids *Node) *Node {
+// ids: [batch, seq] int32; returns x: [batch, seq, d] and the token table [vocab, d].
+func embed(cfg *Config, scope *model.Scope, ids *Node) (x, table *Node) {
 	g := ids.Graph()
 	seq := ids.Shape().Dim(1)
-	table := weight(scope, g, "tokens", cfg.VocabSize, cfg.DModel)
-	x := Gather(table, InsertAxes(ids, -1)) // [batch, seq, d]
+	table = weight(scope, g, "tokens", cfg.VocabSize, cfg.DModel)
+	x = Gather(table, InsertAxes(ids, -1)) // [batch, seq, d]
 	if !cfg.Rotary {
 		pos := weight(scope, g, "positions", cfg.MaxPositions, cfg.DModel)
 		pos = Slice(pos, AxisRange(0, seq), AxisRange()) // [seq, d]
 		x = Add(x, InsertAxes(pos, 0))
 	}
-	return x
+	return x, table
 }
 
 // forward builds the graph of one pass and returns the requested captures by hook name.
@@ -42,7 +41,7 @@ func forward(cfg *Config, scope *model.Scope, ids *Node, p *plan) map[string]*No
 	g := ids.Graph()
 	seq := ids.Shape().Dim(1)
 	out := make(map[string]*Node, len(p.hooks))
-	x := embed(cfg, scope.In("embed"), ids)
+	x, table := embed(cfg, scope.In("embed"), ids)
 	if p.wants(HookEmbed) {
 		out[HookEmbed] = x
 	}
@@ -73,10 +72,8 @@ func forward(cfg *Config, scope *model.Scope, ids *Node, p *plan) map[string]*No
 	if !p.needLogits {
 		return out
 	}
-	var w *Node
-	if cfg.TiedEmbeddings {
-		w = scope.In("embed").VariableWithShape("tokens", shapes.Make(dtypes.Float32, cfg.VocabSize, cfg.DModel)).NodeValue(g)
-	} else {
+	w := table
+	if !cfg.TiedEmbeddings {
 		w = weight(scope.In("lm_head"), g, "weights", cfg.VocabSize, cfg.DModel)
 	}
 	logits := Einsum("bsd,vd->bsv", x, w) // [batch, seq, vocab]

@@ -48,7 +48,7 @@ func rmsNorm(scope *model.Scope, x *Node, eps float64) *Node {
 	d := x.Shape().Dim(-1)
 	scale := weight(scope, x.Graph(), "scale", d)
 	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
-	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), scale)
+	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), ExpandLeftToRank(scale, x.Rank()))
 }
 
 // layerNorm is (x - mean) / sqrt(var + eps) * scale + offset, as torch.nn.LayerNorm.

@@ -19,6 +19,9 @@ var (
 	// ErrShape reports a malformed shape, or a shape whose byte size does not match the tensor's
 	// data (or an expected shape that differs from the stored one).
 	ErrShape = errors.New("bad tensor shape")
+	// ErrBadIndex reports a model.safetensors.index.json that is not the expected JSON object
+	// with a "weight_map" of tensor names to local file names.
+	ErrBadIndex = errors.New("bad safetensors index")
 	// ErrMissing reports a tensor or file that should exist but does not.
 	ErrMissing = errors.New("missing tensor or file")
 	// ErrDuplicate reports a name that appears twice: a repeated JSON key, a tensor given twice to

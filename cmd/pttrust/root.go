@@ -1,0 +1,25 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd assembles the command tree; tests drive it with their own writers.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pttrust",
+		Short: "Per-line risk of LLM-written code, read from the LLM's hidden states",
+		Long: `pttrust reads a code LLM's internal states to tell which lines of code it got wrong.
+Stage 1 pre-trains a sparse autoencoder on line states of unlabeled code; stage 2 binds
+its features to risk with a small labeled set and ranks the lines of each snippet.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().String("backend", "", `GoMLX backend ("go", or "xla:/abs/path/plugin.so" in xla builds); default $GOMLX_BACKEND or "go"`)
+	root.AddCommand(newVersionCmd(), newLMCmd())
+	return root
+}

@@ -1,0 +1,159 @@
+package models
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// qwen05BConfig has the shape of Qwen2.5-Coder-0.5B (random weights are used in benchmarks).
+func qwen05BConfig() *Config {
+	return &Config{ModelType: "qwen2", Family: FamilyLlama, VocabSize: 151936, DModel: 896, NumLayers: 24,
+		NumHeads: 14, NumKVHeads: 2, HeadDim: 64, DMLP: 4864, MaxPositions: 32768, NormEps: 1e-6,
+		Activation: "silu", Rotary: true, RopeTheta: 1e6, QKVBias: true, TiedEmbeddings: true}
+}
+
+// tinyBenchConfig is a small Llama-style model, like the shipped tiny code LM.
+func tinyBenchConfig() *Config {
+	return &Config{ModelType: "llama", Family: FamilyLlama, VocabSize: 8192, DModel: 256, NumLayers: 6,
+		NumHeads: 8, NumKVHeads: 4, HeadDim: 32, DMLP: 704, MaxPositions: 1024, NormEps: 1e-5,
+		Activation: "silu", Rotary: true, RopeTheta: 10000, TiedEmbeddings: true}
+}
+
+// forwardFLOPs counts the multiply-adds (×2) of the blocks a pass runs: the projections and MLP,
+// plus the two dense attention matmuls (QKᵀ and AV over the full seq×seq square, as computed),
+// plus the output projection when logits are asked for.
+func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
+	d, q, kv, f := float64(c.DModel), float64(c.NumHeads*c.HeadDim), float64(c.NumKVHeads*c.HeadDim), float64(c.DMLP)
+	perTok := 2 * (d*q + 2*d*kv + q*d)
+	if c.Family == FamilyLlama {
+		perTok += 2 * 3 * d * f
+	} else {
+		perTok += 2 * 2 * d * f
+	}
+	attn := 2 * 2 * float64(seq) * float64(seq) * q // per sequence per layer
+	total := float64(layers) * (perTok*float64(batch*seq) + attn*float64(batch))
+	if logits {
+		total += 2 * d * float64(c.VocabSize) * float64(batch*seq)
+	}
+	return total
+}
+
+var matmulRate = sync.OnceValues(func() (float64, error) { return measureMatMul(512, 896, 4864, 10) })
+
+// measureMatMul times a float32 [m,k]x[k,n] matmul on the same backend and returns GFLOP/s.
+func measureMatMul(m, k, n, reps int) (float64, error) {
+	backend, err := NewBackend("")
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	for i := range b {
+		b[i] = rng.Float32()
+	}
+	exec, err := NewExec(backend, func(x, y *Node) *Node { return MatMul(x, y) })
+	if err != nil {
+		return 0, err
+	}
+	at, bt := tensors.FromFlatDataAndDimensions(a, m, k), tensors.FromFlatDataAndDimensions(b, k, n)
+	if _, err := exec.Call(at, bt); err != nil { // compile + warm up
+		return 0, err
+	}
+	start := time.Now()
+	for range reps {
+		out, err := exec.Call(at, bt)
+		if err != nil {
+			return 0, err
+		}
+		out[0].FinalizeAll()
+	}
+	return 2 * float64(m*k*n) * float64(reps) / time.Since(start).Seconds() / 1e9, nil
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	for _, s := range [][3]int{{512, 896, 4864}, {1024, 1024, 1024}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
+			var rate float64
+			for range b.N {
+				r, err := measureMatMul(s[0], s[1], s[2], 5)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rate = r
+			}
+			b.ReportMetric(rate, "GFLOP/s")
+		})
+	}
+}
+
+func benchForward(b *testing.B, cfg *Config, batch, seq int, req Request, layers int, logits bool) {
+	backend, err := NewBackend("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := NewRandom(cfg, backend, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	ids := make([][]int32, batch)
+	for i := range ids {
+		ids[i] = make([]int32, seq)
+		for t := range ids[i] {
+			ids[i][t] = int32(rng.IntN(cfg.VocabSize))
+		}
+	}
+	if _, err := m.Run(ids, req); err != nil { // compile + warm up
+		b.Fatal(err)
+	}
+	mm, err := matmulRate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, err := m.Run(ids, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := time.Since(start).Seconds() / float64(b.N)
+	gflops := forwardFLOPs(cfg, batch, seq, layers, logits) / sec / 1e9
+	b.ReportMetric(float64(batch*seq)/sec, "tokens/s")
+	b.ReportMetric(gflops, "GFLOP/s")
+	b.ReportMetric(mm, "matmul_GFLOP/s")
+	b.ReportMetric(gflops/mm, "frac_of_matmul")
+}
+
+func BenchmarkForwardTiny(b *testing.B) {
+	cfg := tinyBenchConfig()
+	last := ResidPost(cfg.NumLayers - 1)
+	b.Run("states/b8xs256", func(b *testing.B) {
+		benchForward(b, cfg, 8, 256, Request{Hooks: []string{last}}, cfg.NumLayers, false)
+	})
+	b.Run("logprobs/b8xs256", func(b *testing.B) {
+		benchForward(b, cfg, 8, 256, Request{Hooks: []string{HookTokenLogProb, HookTokenEntropy}}, cfg.NumLayers, true)
+	})
+}
+
+func BenchmarkForwardQwen05B(b *testing.B) {
+	if testing.Short() {
+		b.Skip("the 0.5B-shaped benchmark needs ~3 GB of memory and minutes; run without -short")
+	}
+	cfg := qwen05BConfig()
+	b.Run("all24/s512", func(b *testing.B) {
+		benchForward(b, cfg, 1, 512, Request{Hooks: []string{ResidPost(23)}}, 24, false)
+	})
+	b.Run("stop6/s512", func(b *testing.B) {
+		benchForward(b, cfg, 1, 512, Request{Hooks: []string{ResidPost(5)}, StopAtLayer: 6}, 6, false)
+	})
+}
