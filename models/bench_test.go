@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -44,39 +45,49 @@ func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
 	return total
 }
 
-var matmulRate = sync.OnceValues(func() (float64, error) { return measureMatMul(512, 896, 4864, 10) })
+var matmulRate = sync.OnceValues(func() (float64, error) { return measureMatMul(512, 896, 4864, 5) })
 
-// measureMatMul times a float32 [m,k]x[k,n] matmul on the same backend and returns GFLOP/s.
+// measureMatMul returns the float32 matmul rate (GFLOP/s) of the backend on the shapes of a
+// transformer MLP: one graph chains reps pairs of [m,k]x[k,n] and [m,n]x[n,k] products, so input
+// transfers are amortised like weights held on the device. The best of three timings is kept.
 func measureMatMul(m, k, n, reps int) (float64, error) {
 	backend, err := NewBackend("")
 	if err != nil {
 		return 0, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	a, b := make([]float32, m*k), make([]float32, k*n)
-	for i := range a {
-		a[i] = rng.Float32()
+	randn := func(size int, scale float64) []float32 {
+		v := make([]float32, size)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * scale)
+		}
+		return v
 	}
-	for i := range b {
-		b[i] = rng.Float32()
-	}
-	exec, err := NewExec(backend, func(x, y *Node) *Node { return MatMul(x, y) })
+	exec, err := NewExec(backend, func(x, up, down *Node) *Node {
+		for range reps {
+			x = MatMul(MatMul(x, up), down) // [m,k] -> [m,n] -> [m,k]
+		}
+		return x
+	})
 	if err != nil {
 		return 0, err
 	}
-	at, bt := tensors.FromFlatDataAndDimensions(a, m, k), tensors.FromFlatDataAndDimensions(b, k, n)
-	if _, err := exec.Call(at, bt); err != nil { // compile + warm up
-		return 0, err
-	}
-	start := time.Now()
-	for range reps {
-		out, err := exec.Call(at, bt)
+	x := tensors.FromFlatDataAndDimensions(randn(m*k, 1), m, k)
+	up := tensors.FromFlatDataAndDimensions(randn(k*n, 1/math.Sqrt(float64(k))), k, n)
+	down := tensors.FromFlatDataAndDimensions(randn(n*k, 1/math.Sqrt(float64(n))), n, k)
+	best := math.Inf(1)
+	for try := range 4 { // the first call compiles and warms up
+		start := time.Now()
+		out, err := exec.Call(x, up, down)
 		if err != nil {
 			return 0, err
 		}
 		out[0].FinalizeAll()
+		if try > 0 {
+			best = math.Min(best, time.Since(start).Seconds())
+		}
 	}
-	return 2 * float64(m*k*n) * float64(reps) / time.Since(start).Seconds() / 1e9, nil
+	return 2 * 2 * float64(m*k*n) * float64(reps) / best / 1e9, nil
 }
 
 func BenchmarkMatMul(b *testing.B) {
@@ -84,7 +95,7 @@ func BenchmarkMatMul(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
 			var rate float64
 			for range b.N {
-				r, err := measureMatMul(s[0], s[1], s[2], 5)
+				r, err := measureMatMul(s[0], s[1], s[2], 3)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pttrust/pttrust/models/safetensors"
@@ -112,6 +113,13 @@ func TestParityWithReference(t *testing.T) {
 				t.Logf("%-24s max |Δ| = %.2e", name, d)
 				require.LessOrEqual(t, d, parityTol, "%s/%s: max abs error %.3e > %.0e", c.dir, name, d, parityTol)
 			}
+			// Without attention patterns the backend may use its fused attention kernel: same values.
+			fused, err := m.Run(ids, Request{Hooks: []string{ResidPost(L - 1), HookLogits}})
+			require.NoError(t, err)
+			for _, name := range []string{ResidPost(L - 1), HookLogits} {
+				d := maxAbsDiff(t, name, golden[name].Data, fused[name].Data)
+				require.LessOrEqual(t, d, parityTol, "fused path %s/%s: max abs error %.3e", c.dir, name, d)
+			}
 			// Position 0 has no prediction.
 			require.True(t, math.IsNaN(float64(got[HookTokenLogProb].At(0, 0))))
 		})
@@ -174,4 +182,30 @@ func TestRightPaddingIsInert(t *testing.T) {
 		want := golden[ResidPost(1)].Row(0, s)
 		require.LessOrEqual(t, maxAbsDiff(t, fmt.Sprint("pos", s), want, a.Row(0, s)), parityTol)
 	}
+}
+
+// With a sliding window W and one block, position t sees exactly tokens t-W+1..t; RoPE scores
+// depend only on relative positions, so block 0's output at t equals the output at the last
+// position of a window-free pass over those W tokens.
+func TestSlidingWindow(t *testing.T) {
+	backend, err := NewBackend("go")
+	require.NoError(t, err)
+	m, err := Load(filepath.Join(goldenDir, "starcoder2"), backend)
+	require.NoError(t, err)
+	ids, golden := readGolden(t, "starcoder2")
+	const W = 5
+	m.Config.SlidingWindow = W
+	got, err := m.Run(ids[:1], Request{Hooks: []string{ResidPost(0)}})
+	require.NoError(t, err)
+	m.Config.SlidingWindow = 0
+	m.execs = map[string]*model.Exec{}
+	differs := 0.0
+	for pos := W; pos < len(ids[0]); pos++ {
+		ref, err := m.Run([][]int32{ids[0][pos-W+1 : pos+1]}, Request{Hooks: []string{ResidPost(0)}})
+		require.NoError(t, err)
+		d := maxAbsDiff(t, "window", ref[ResidPost(0)].Row(0, W-1), got[ResidPost(0)].Row(0, pos))
+		require.LessOrEqual(t, d, parityTol, "position %d", pos)
+		differs = math.Max(differs, maxAbsDiff(t, "full", golden[ResidPost(0)].Row(0, pos), got[ResidPost(0)].Row(0, pos)))
+	}
+	require.Greater(t, differs, 1e-3, "the window must change the result compared with full causal attention")
 }

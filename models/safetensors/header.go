@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -130,7 +131,7 @@ func parseHeaderJSON(h []byte) ([]entry, map[string]string, error) {
 
 // readMetadata reads the value of "__metadata__": null, or an object of string values.
 func readMetadata(dec *json.Decoder) (map[string]string, error) {
-	tok, err := dec.Token()
+	tok, err := nextToken(dec)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadHeader, metadataKey, err)
 	}
@@ -149,7 +150,7 @@ func readMetadata(dec *json.Decoder) (map[string]string, error) {
 		if _, dup := m[key]; dup {
 			return nil, fmt.Errorf("%w: %w: key %q appears twice in %s", ErrBadHeader, ErrDuplicate, key, metadataKey)
 		}
-		tok, err := dec.Token()
+		tok, err := nextToken(dec)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s[%q]: %v", ErrBadHeader, metadataKey, key, err)
 		}
@@ -168,7 +169,7 @@ func readMetadata(dec *json.Decoder) (map[string]string, error) {
 // readEntry reads one tensor entry: an object with exactly dtype, shape and data_offsets.
 func readEntry(dec *json.Decoder, name string) (entry, error) {
 	e := entry{name: name}
-	tok, err := dec.Token()
+	tok, err := nextToken(dec)
 	if err != nil {
 		return e, fmt.Errorf("%w: tensor %q: %v", ErrBadHeader, name, err)
 	}
@@ -187,7 +188,7 @@ func readEntry(dec *json.Decoder, name string) (entry, error) {
 				return e, fmt.Errorf("%w: %w: tensor %q: field dtype appears twice", ErrBadHeader, ErrDuplicate, name)
 			}
 			hasDType = true
-			tok, err := dec.Token()
+			tok, err := nextToken(dec)
 			if err != nil {
 				return e, fmt.Errorf("%w: tensor %q: dtype: %v", ErrBadHeader, name, err)
 			}
@@ -258,7 +259,7 @@ func readInts(dec *json.Decoder) ([]int64, error) {
 	}
 	var out []int64
 	for dec.More() {
-		tok, err := dec.Token()
+		tok, err := nextToken(dec)
 		if err != nil {
 			return nil, err
 		}
@@ -287,9 +288,18 @@ func readInts(dec *json.Decoder) ([]int64, error) {
 	return out, nil
 }
 
+// nextToken reads the next JSON token; running out of input is reported as an unexpected end.
+func nextToken(dec *json.Decoder) (json.Token, error) {
+	tok, err := dec.Token()
+	if err == io.EOF {
+		err = fmt.Errorf("unexpected end of JSON")
+	}
+	return tok, err
+}
+
 // readKey reads an object key.
 func readKey(dec *json.Decoder) (string, error) {
-	tok, err := dec.Token()
+	tok, err := nextToken(dec)
 	if err != nil {
 		return "", err
 	}
@@ -302,7 +312,7 @@ func readKey(dec *json.Decoder) (string, error) {
 
 // expectDelim reads the next token and checks that it is the delimiter d.
 func expectDelim(dec *json.Decoder, d json.Delim) error {
-	tok, err := dec.Token()
+	tok, err := nextToken(dec)
 	if err != nil {
 		return err
 	}

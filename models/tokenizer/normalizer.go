@@ -84,16 +84,23 @@ func (u unicodeNorm) normalize(n normStr) normStr {
 	b := newBuilder(n)
 	var check strings.Builder
 	for i := 0; i < len(n.s); {
-		j := i + u.form.NextBoundaryInString(n.s[i:], true)
-		if j <= i {
+		// Copy the already-normal run, then rewrite one segment.
+		q := i + u.form.QuickSpanString(n.s[i:])
+		b.copy(n, i, q)
+		check.WriteString(n.s[i:q])
+		if q >= len(n.s) {
+			break
+		}
+		j := q + u.form.NextBoundaryInString(n.s[q:], true)
+		if j <= q {
 			j = len(n.s)
 		}
-		seg := n.s[i:j]
+		seg := n.s[q:j]
 		out := u.form.String(seg)
 		if out == seg {
-			b.copy(n, i, j)
+			b.copy(n, q, j)
 		} else {
-			b.insert(out, n.orig(i, j))
+			b.insert(out, n.orig(q, j))
 		}
 		check.WriteString(out)
 		i = j

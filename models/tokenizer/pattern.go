@@ -13,6 +13,7 @@ import (
 type pattern struct {
 	literal string
 	re      *regexp2.Regexp
+	fast    fastMatcher // hand-written equivalent of re, if any
 	src     string
 }
 
@@ -42,7 +43,7 @@ func compileRegex(src string) (*pattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex %q: %w", src, err)
 	}
-	return &pattern{re: re, src: src}, nil
+	return &pattern{re: re, fast: fastMatchers[src], src: src}, nil
 }
 
 // findAll appends the byte ranges of all successive non-overlapping matches in s to dst.
@@ -60,6 +61,14 @@ func (p *pattern) findAll(s string, dst [][2]int) [][2]int {
 			i += j + len(p.literal)
 		}
 	}
+	if p.fast != nil {
+		return findAllFast(p.fast, s, dst)
+	}
+	return p.findAllRegexp2(s, dst)
+}
+
+// findAllRegexp2 is findAll through regexp2, ignoring any fast matcher.
+func (p *pattern) findAllRegexp2(s string, dst [][2]int) [][2]int {
 	runes, offs := runeOffsets(s)
 	m, err := p.re.FindRunesMatch(runes)
 	for err == nil && m != nil {

@@ -69,7 +69,7 @@ type componentJSON struct {
 	// Digits.
 	IndividualDigits bool `json:"individual_digits"`
 	// TemplateProcessing.
-	Single        []templateItemJSON           `json:"single"`
+	Single        []templateItemJSON             `json:"single"`
 	SpecialTokens map[string]templateSpecialJSON `json:"special_tokens"`
 	// RobertaProcessing / BertProcessing: ["<s>", 0].
 	Cls json.RawMessage `json:"cls"`
