@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -42,6 +44,9 @@ func Load(dir string, backend compute.Backend) (*Model, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
+	}
+	if !fileExists(filepath.Join(dir, safetensors.SingleFileName)) && !fileExists(filepath.Join(dir, safetensors.IndexFileName)) {
+		return nil, fmt.Errorf("models: %s holds no weights: expected %s or %s", dir, safetensors.SingleFileName, safetensors.IndexFileName)
 	}
 	ckpt, err := safetensors.OpenDir(dir)
 	if err != nil {
@@ -262,3 +267,8 @@ func (m *Model) exec(p *plan) (*model.Exec, error) {
 // nanOK is used by tests and callers that average per-token statistics: it reports whether v is a
 // real number (position 0 of token_logprob/token_entropy is NaN by definition).
 func nanOK(v float32) bool { return !math.IsNaN(float64(v)) }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -321,3 +321,22 @@ func TestWriteAtomic(t *testing.T) {
 	assert.True(t, errors.Is(err, os.ErrNotExist), err)
 	assert.False(t, strings.Contains(strings.Join(dirNames(t, dir), " "), ".tmp"))
 }
+
+// TestReadAfterTruncation reports a file cut short after Open with ErrTruncated, the path and
+// the tensor.
+func TestReadAfterTruncation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cut.safetensors")
+	require.NoError(t, WriteFile(path, []Tensor{F32Tensor("w", []int{4}, []float32{1, 2, 3, 4})}, nil))
+	f, err := Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(path, st.Size()-2))
+	_, _, err = f.Float32("w")
+	require.ErrorIs(t, err, ErrTruncated)
+	assert.Contains(t, err.Error(), path)
+	assert.Contains(t, err.Error(), `"w"`)
+	_, _, err = f.Bytes("w")
+	require.ErrorIs(t, err, ErrTruncated)
+}
