@@ -844,11 +844,48 @@ def main():
     save_golden(d, gold)
     verify_checkpoint(d, W)
 
+    for name in ["qwen2", "llama", "llama_sharded", "llama_bf16", "gpt2", "gpt2_with_buffers", "starcoder2"]:
+        write_byte_tokenizer(os.path.join(HERE, name))
+
     print("f32-vs-f64 max abs diff per checkpoint:", {k: f"{v:.3e}" for k, v in summary.items()})
     for name in ["qwen2", "llama", "llama_bf16", "gpt2", "starcoder2"]:
         _, hdr = read_safetensors(os.path.join(HERE, name, "golden.safetensors"))
         print(f"{name}/golden.safetensors:",
               ", ".join(f"{k}{hdr[k]['shape']}:{hdr[k]['dtype']}" for k in sorted(hdr)))
+
+
+def bytes_to_unicode():
+    """GPT-2's reversible byte -> printable-character table."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, (chr(c) for c in cs)))
+
+
+def write_byte_tokenizer(directory):
+    """A byte-level BPE tokenizer.json with no merges: token id == byte value (vocab 256), so the
+    tiny random checkpoints can be driven from source text by the command line."""
+    table = bytes_to_unicode()
+    vocab = {table[b]: b for b in range(256)}
+    tok = {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": True},
+        "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": vocab, "merges": []},
+    }
+    write_json(os.path.join(directory, "tokenizer.json"), tok)
 
 
 if __name__ == "__main__":
