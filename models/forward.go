@@ -123,3 +123,11 @@ func checkSeq(cfg *Config, seq int) error {
 	}
 	return nil
 }
+
+// BuildLogits builds the full forward pass for training: ids [batch, seq] int32 -> logits
+// [batch, seq, vocab]. Variables are created (with the scope's initializer) when absent.
+func BuildLogits(cfg *Config, scope *model.Scope, ids *Node) *Node {
+	p := &plan{hooks: []Hook{{Name: HookLogits, Layer: -1, Kind: HookLogits}}, lastLayer: cfg.NumLayers - 1,
+		patternAt: map[int]bool{}, needsHead: true, needLogits: true, key: HookLogits}
+	return forward(cfg, scope, ids, p)[HookLogits]
+}

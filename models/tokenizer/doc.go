@@ -19,15 +19,17 @@
 //
 // Split regexes (GPT-2, GPT-4/cl100k, o200k, Qwen2 style) need lookahead such as \s+(?!\S),
 // so they run on github.com/dlclark/regexp2, whose \s, \p{L}, \p{N} and (?i:...) agree with the
-// Oniguruma engine used by the reference Rust implementation. The whole pipeline (added-token
-// split, normalization, pre-tokenization, BPE) is implemented here, because the Go libraries
-// available either reject the lookahead or silently mis-split whitespace runs and do not keep
-// byte offsets through byte-level mapping.
+// Oniguruma engine used by the reference Rust implementation. The GPT-2, cl100k/Llama-3 and
+// Qwen2 patterns additionally have hand-written matchers (fastsplit.go) that are tested to
+// return exactly what regexp2 returns and are several times faster. The rest of the pipeline
+// (added-token split, normalization, pre-tokenization, BPE with a word cache) is implemented
+// here, because the Go libraries available either reject the lookahead or silently mis-split
+// whitespace runs, and do not keep byte offsets through the byte-level mapping.
 //
 // Offsets. Every [Token] carries Start/End byte offsets into the text given to Encode. For the
 // tokens of one call, the spans are non-overlapping and increasing, and concatenating
-// text[Start:End] over all tokens reproduces the text exactly (except for text dropped by a
-// Split with the Removed behavior, which no shipped code tokenizer uses). A byte-level token
+// text[Start:End] over all tokens reproduces the text exactly (except for gaps that a Split
+// with the Removed behavior drops; the common patterns leave none). A byte-level token
 // that covers only part of a multi-byte character gets exactly the bytes it covers. Characters
 // inserted by the tokenizer (the "▁" that Llama's Prepend normalizer or a Metaspace
 // pre-tokenizer puts in front, the space of ByteLevel add_prefix_space) cover zero bytes; a

@@ -46,7 +46,16 @@ func buildPreTokenizer(raw json.RawMessage) (preTokenizer, bool, error) {
 			return nil, false, fmt.Errorf("pre_tokenizer Sequence[%d]: %w", i, err)
 		}
 		byteLevel = bl
+		if b, ok := p.(*byteLevelPreTok); ok && b.re == nil && !b.addPrefixSpace {
+			continue // only marks the model byte-level; it splits nothing
+		}
 		seq = append(seq, p)
+	}
+	switch len(seq) {
+	case 0:
+		return nil, byteLevel, nil
+	case 1:
+		return seq[0], byteLevel, nil
 	}
 	return seq, byteLevel, nil
 }

@@ -1,0 +1,133 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+
+	"github.com/pttrust/pttrust/models/tokenizer"
+	"github.com/pttrust/pttrust/states"
+)
+
+// TokenScores are per-token statistics of a text under a model.
+type TokenScores struct {
+	// Tokens as encoded (special tokens such as a BOS included).
+	Tokens []tokenizer.Token
+	// LogProb[t] = log p(token t | tokens < t); NaN for a token with no prediction (the first).
+	LogProb []float32
+	// Entropy[t] is the entropy (nats) of the distribution token t was drawn from; NaN likewise.
+	Entropy []float32
+}
+
+// ScoreText tokenizes text and scores every token. Texts longer than the window are processed in
+// windows of window tokens with a stride of window/2; every token after the first window is scored
+// in a window where it has at least window/2 tokens of context. window <= 0 picks
+// min(MaxPositions, 1024).
+func ScoreText(m *Model, tok *tokenizer.Tokenizer, text string, window int) (*TokenScores, error) {
+	tokens, err := tok.EncodeChecked(text)
+	if err != nil {
+		return nil, err
+	}
+	if bosTokens := tok.EncodeWithSpecial(""); len(bosTokens) > 0 && len(tokens) > 0 {
+		tokens = tok.EncodeWithSpecial(text) // the model's own template (e.g. a BOS) when it has one
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("empty input: no tokens")
+	}
+	if window <= 0 {
+		window = min(m.Config.MaxPositions, 1024)
+	}
+	if window < 2 {
+		return nil, fmt.Errorf("window must be >= 2, got %d", window)
+	}
+	ids := make([]int32, len(tokens))
+	for i, t := range tokens {
+		ids[i] = int32(t.ID)
+	}
+	s := &TokenScores{Tokens: tokens, LogProb: make([]float32, len(ids)), Entropy: make([]float32, len(ids))}
+	stride := window / 2
+	for start := 0; ; start += stride {
+		end := min(start+window, len(ids))
+		res, err := m.Run([][]int32{ids[start:end]}, Request{Hooks: []string{HookTokenLogProb, HookTokenEntropy}})
+		if err != nil {
+			return nil, err
+		}
+		lp, ent := res[HookTokenLogProb].Data, res[HookTokenEntropy].Data
+		from := 0
+		if start > 0 {
+			from = window - stride // positions already scored with more context are skipped
+		}
+		for i := from; i < end-start; i++ {
+			s.LogProb[start+i], s.Entropy[start+i] = lp[i], ent[i]
+		}
+		if end == len(ids) {
+			break
+		}
+	}
+	return s, nil
+}
+
+// LineScore summarises the tokens that start on one source line.
+type LineScore struct {
+	// Line is the 0-based line number; Text its content.
+	Line int
+	Text string
+	// Tokens is the number of tokens starting on the line (special tokens excluded).
+	Tokens int
+	// MeanLogProb, MinLogProb and MeanEntropy over those tokens (NaN when none has a prediction).
+	MeanLogProb, MinLogProb, MeanEntropy float64
+}
+
+// LineScores groups token scores by the source line each token starts on.
+func LineScores(text string, s *TokenScores) []LineScore {
+	lines := states.SplitLines(text)
+	out := make([]LineScore, len(lines))
+	sumLP, sumEnt, n := make([]float64, len(lines)), make([]float64, len(lines)), make([]int, len(lines))
+	for i := range out {
+		out[i] = LineScore{Line: i, Text: lines[i].Text(text), MinLogProb: math.Inf(1)}
+	}
+	for t, tk := range s.Tokens {
+		if tk.Special || len(lines) == 0 {
+			continue
+		}
+		l := states.LineOf(lines, tk.Start)
+		out[l].Tokens++
+		if lp := float64(s.LogProb[t]); !math.IsNaN(lp) {
+			sumLP[l] += lp
+			sumEnt[l] += float64(s.Entropy[t])
+			n[l]++
+			out[l].MinLogProb = math.Min(out[l].MinLogProb, lp)
+		}
+	}
+	for i := range out {
+		if n[i] == 0 {
+			out[i].MeanLogProb, out[i].MinLogProb, out[i].MeanEntropy = math.NaN(), math.NaN(), math.NaN()
+			continue
+		}
+		out[i].MeanLogProb = sumLP[i] / float64(n[i])
+		out[i].MeanEntropy = sumEnt[i] / float64(n[i])
+	}
+	return out
+}
+
+// TokenizerFile is the name of the tokenizer in a checkpoint directory.
+const TokenizerFile = "tokenizer.json"
+
+// LoadWithTokenizer loads a checkpoint directory and its tokenizer.json, and checks that every
+// token id the tokenizer can produce fits the model's vocabulary.
+func LoadWithTokenizer(dir string, backend compute.Backend) (*Model, *tokenizer.Tokenizer, error) {
+	m, err := Load(dir, backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, TokenizerFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: %w", err)
+	}
+	if tok.VocabSize() > m.Config.VocabSize {
+		return nil, nil, fmt.Errorf("models: %s: tokenizer has %d tokens but the model's vocab_size is %d", dir, tok.VocabSize(), m.Config.VocabSize)
+	}
+	return m, tok, nil
+}
