@@ -48,7 +48,8 @@ func rmsNorm(scope *model.Scope, x *Node, eps float64) *Node {
 	d := x.Shape().Dim(-1)
 	scale := weight(scope, x.Graph(), "scale", d)
 	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
-	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), ExpandLeftToRank(scale, x.Rank()))
+	// Div(x, Sqrt(.)) rather than Rsqrt: GoMLX defines no gradient for Rsqrt.
+	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), ExpandLeftToRank(scale, x.Rank()))
 }
 
 // layerNorm is (x - mean) / sqrt(var + eps) * scale + offset, as torch.nn.LayerNorm.

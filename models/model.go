@@ -259,7 +259,7 @@ func (m *Model) exec(p *plan) (*model.Exec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: building forward pass: %w", err)
 	}
-	e.SetMaxCache(32)
+	e.SetMaxCache(8)
 	m.execs[p.key] = e
 	return e, nil
 }
