@@ -2,14 +2,10 @@ package models
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
-
-	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // qwen05BConfig has the shape of Qwen2.5-Coder-0.5B (random weights are used in benchmarks).
@@ -45,57 +41,24 @@ func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
 	return total
 }
 
-var matmulRate = sync.OnceValues(func() (float64, error) { return measureMatMul(512, 896, 4864, 5) })
-
-// measureMatMul returns the float32 matmul rate (GFLOP/s) of the backend on the shapes of a
-// transformer MLP: one graph chains reps pairs of [m,k]x[k,n] and [m,n]x[n,k] products, so input
-// transfers are amortised like weights held on the device. The best of three timings is kept.
-func measureMatMul(m, k, n, reps int) (float64, error) {
+var matmulRate = sync.OnceValues(func() (float64, error) {
 	backend, err := NewBackend("")
 	if err != nil {
 		return 0, err
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	randn := func(size int, scale float64) []float32 {
-		v := make([]float32, size)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64() * scale)
-		}
-		return v
-	}
-	exec, err := NewExec(backend, func(x, up, down *Node) *Node {
-		for range reps {
-			x = MatMul(MatMul(x, up), down) // [m,k] -> [m,n] -> [m,k]
-		}
-		return x
-	})
-	if err != nil {
-		return 0, err
-	}
-	x := tensors.FromFlatDataAndDimensions(randn(m*k, 1), m, k)
-	up := tensors.FromFlatDataAndDimensions(randn(k*n, 1/math.Sqrt(float64(k))), k, n)
-	down := tensors.FromFlatDataAndDimensions(randn(n*k, 1/math.Sqrt(float64(n))), n, k)
-	best := math.Inf(1)
-	for try := range 4 { // the first call compiles and warms up
-		start := time.Now()
-		out, err := exec.Call(x, up, down)
-		if err != nil {
-			return 0, err
-		}
-		out[0].FinalizeAll()
-		if try > 0 {
-			best = math.Min(best, time.Since(start).Seconds())
-		}
-	}
-	return 2 * 2 * float64(m*k*n) * float64(reps) / best / 1e9, nil
-}
+	return MatMulRate(backend, 512, 896, 4864, 5)
+})
 
 func BenchmarkMatMul(b *testing.B) {
 	for _, s := range [][3]int{{512, 896, 4864}, {1024, 1024, 1024}} {
 		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
 			var rate float64
 			for range b.N {
-				r, err := measureMatMul(s[0], s[1], s[2], 3)
+				backend, err := NewBackend("")
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := MatMulRate(backend, s[0], s[1], s[2], 3)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -12,7 +12,7 @@ import (
 
 func newLMCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "lm", Short: "Work with the language model itself"}
-	cmd.AddCommand(newLMLogProbsCmd())
+	cmd.AddCommand(newLMLogProbsCmd(), newLMTrainCmd())
 	return cmd
 }
 
