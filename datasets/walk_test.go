@@ -100,15 +100,16 @@ func TestWalkKeepVendored(t *testing.T) {
 func TestWalkCAndCPP(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"plain.h":       "/* A C header. */\n#ifndef PLAIN_H\n#define PLAIN_H\nint plain(int x);\n#endif\n",
-		"guard.h":       "#ifndef GUARD_H\n#define GUARD_H\n#ifdef __cplusplus\nextern \"C\" {\ntemplate <class T> T id(T);\n#endif\nint guarded(void);\n#ifdef __cplusplus\n}\n#endif\n#endif\n",
-		"ns.h":          "#pragma once\nnamespace geometry _VISIBILITY(default)\n{\nstruct Point { int x, y; };\n}\n",
-		"vec.hpp":       "#pragma once\n#include <vector>\n// A list of integers.\nusing Ints = std::vector<int>;\n",
-		"impl.c":        "#include \"plain.h\"\nint plain(int x) { return x + 1; }\n/* padding so the file passes the minimum size */\n",
-		"impl.cc":       "#include \"ns.h\"\nint area(geometry::Point p) { return p.x * p.y; } // padding, padding, padding\n",
-		"Makefile":      "all:\n\tcc -c impl.c\n",
-		"c++/12/vector": "// <vector> -*- C++ -*-\n\n/** @file include/vector */\n#ifndef _GLIBCXX_VECTOR\n#define _GLIBCXX_VECTOR 1\n#include <bits/stl_vector.h>\n#endif\n",
-		"c++/12/README": "This directory holds the C++ standard library headers of GCC 12, installed by the distribution.\n",
+		"plain.h":         "/* A C header. */\n#ifndef PLAIN_H\n#define PLAIN_H\nint plain(int x);\n#endif\n",
+		"guard.h":         "#ifndef GUARD_H\n#define GUARD_H\n#ifdef __cplusplus\nextern \"C\" {\ntemplate <class T> T id(T);\n#endif\nint guarded(void);\n#ifdef __cplusplus\n}\n#endif\n#endif\n",
+		"ns.h":            "#pragma once\nnamespace geometry _VISIBILITY(default)\n{\nstruct Point { int x, y; };\n}\n",
+		"vec.hpp":         "#pragma once\n#include <vector>\n// A list of integers.\nusing Ints = std::vector<int>;\n",
+		"impl.c":          "#include \"plain.h\"\nint plain(int x) { return x + 1; }\n/* padding so the file passes the minimum size */\n",
+		"impl.cc":         "#include \"ns.h\"\nint area(geometry::Point p) { return p.x * p.y; } // padding, padding, padding\n",
+		"Makefile":        "all:\n\tcc -c impl.c\n",
+		"third_party/v.h": "/* A vendored copy of a header. */\nint vendored(void); /* padding */\n",
+		"c++/12/vector":   "// <vector> -*- C++ -*-\n\n/** @file include/vector */\n#ifndef _GLIBCXX_VECTOR\n#define _GLIBCXX_VECTOR 1\n#include <bits/stl_vector.h>\n#endif\n",
+		"c++/12/README":   "This directory holds the C++ standard library headers of GCC 12, installed by the distribution.\n",
 	})
 	root := Root{Language: C, Path: dir, Prefix: "include"}
 	files, st := collect(t, []Root{root}, testOpts())
@@ -126,6 +127,7 @@ func TestWalkCAndCPP(t *testing.T) {
 		"c:include/vec.hpp":       CPP,
 	}, got)
 	require.Equal(t, map[SkipReason]int{SkipNotCode: 1}, skipped(st, CPP))
+	require.Equal(t, map[SkipReason]int{SkipVendored: 1}, skipped(st, C))
 	require.Equal(t, []Language{C, CPP}, st.Found())
 
 	// A language filter keeps only C++; C files are not even counted.
@@ -134,6 +136,7 @@ func TestWalkCAndCPP(t *testing.T) {
 	files, st = collect(t, []Root{root}, opts)
 	require.Len(t, files, 4)
 	require.Nil(t, st.Languages[C])
+	require.Equal(t, map[SkipReason]int{SkipNotCode: 1, SkipVendored: 1}, skipped(st, CPP))
 }
 
 func TestWalkLimitsAndStop(t *testing.T) {

@@ -285,8 +285,9 @@ func ValidatePlugin(path string) error {
 	}
 	defer f.Close()
 	magic := make([]byte, 4)
-	if _, err := io.ReadFull(f, magic); err != nil || !bytes.Equal(magic, []byte(elf.ELFMAG)) {
-		return &PluginError{path, fmt.Sprintf("is not an ELF shared object (it starts with %q, not \"\\x7fELF\")", magic)}
+	n, _ := io.ReadFull(f, magic)
+	if !bytes.Equal(magic[:n], []byte(elf.ELFMAG)) {
+		return &PluginError{path, fmt.Sprintf("is not an ELF shared object (it starts with %q, not \"\\x7fELF\")", magic[:n])}
 	}
 	ef, err := elf.NewFile(f)
 	if err != nil {
@@ -628,6 +629,9 @@ func cudaDataDir(plugin, root string) string {
 		filepath.Join(jaxPlugins, "nvidia", "cuda_nvcc"),
 		filepath.Join(pluginDir, "nvidia", "cuda_nvcc"),
 		root + "/usr/local/cuda",
+	}
+	if strings.Contains(filepath.Base(pluginDir), "cuda12") { // a CUDA 12 plugin wants CUDA 12 tools first
+		cands[0], cands[1] = cands[1], cands[0]
 	}
 	for _, c := range cands {
 		if fi, err := os.Stat(filepath.Join(c, "nvvm", "libdevice")); err == nil && fi.IsDir() {

@@ -186,6 +186,8 @@ func TestValidatePlugin(t *testing.T) {
 	require.NoError(t, os.WriteFile(text, []byte("#!/bin/sh\necho not a library\n"), 0o644))
 	short := filepath.Join(dir, "short.so")
 	require.NoError(t, os.WriteFile(short, []byte{0x7f}, 0o644))
+	empty := filepath.Join(dir, "empty.so")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	damaged := filepath.Join(dir, "damaged.so")
 	require.NoError(t, os.WriteFile(damaged, []byte("\x7fELF\x09junk"), 0o644))
 	fifo := filepath.Join(dir, "fifo.so")
@@ -197,7 +199,8 @@ func TestValidatePlugin(t *testing.T) {
 		{dir, "is a directory"},
 		{fifo, "is not a regular file"},
 		{text, `is not an ELF shared object (it starts with "#!/b"`},
-		{short, "is not an ELF shared object"},
+		{short, `is not an ELF shared object (it starts with "\x7f", not`},
+		{empty, `is not an ELF shared object (it starts with "", not`},
 		{damaged, "damaged ELF file"},
 		{exec, "type ET_EXEC, not a shared object"},
 		{foreign, "but this binary runs on " + runtime.GOARCH},
@@ -485,6 +488,14 @@ func TestCUDADataDirLayouts(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Join(sp, layout, "nvvm/libdevice"), 0o755))
 		require.Equal(t, filepath.Join(sp, layout), cudaDataDir(plugin, t.TempDir()), layout)
 	}
+	// With both CUDA 12 and 13 tools installed, each plugin gets its own.
+	sp := t.TempDir()
+	for _, v := range []string{"cu12", "cu13"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(sp, "nvidia", v, "nvvm/libdevice"), 0o755))
+	}
+	require.Equal(t, filepath.Join(sp, "nvidia/cu13"), cudaDataDir(filepath.Join(sp, "jax_plugins/xla_cuda13/xla_cuda_plugin.so"), ""))
+	require.Equal(t, filepath.Join(sp, "nvidia/cu12"), cudaDataDir(filepath.Join(sp, "jax_plugins/xla_cuda12/xla_cuda_plugin.so"), ""))
+
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "usr/local/cuda/nvvm/libdevice"), 0o755))
 	require.Equal(t, root+"/usr/local/cuda", cudaDataDir(filepath.Join(t.TempDir(), "p.so"), root))

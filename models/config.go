@@ -80,6 +80,7 @@ type hfConfig struct {
 	NormEpsilon           *float64        `json:"norm_epsilon"`
 	RopeTheta             *float64        `json:"rope_theta"`
 	RopeScaling           json.RawMessage `json:"rope_scaling"`
+	RopeParameters        json.RawMessage `json:"rope_parameters"` // transformers v5: {"rope_type", "rope_theta", ...}
 	HiddenAct             *string         `json:"hidden_act"`
 	AttentionBias         *bool           `json:"attention_bias"`
 	MLPBias               *bool           `json:"mlp_bias"`
@@ -186,8 +187,7 @@ func (c *Config) fromLlama(hf *hfConfig) (err error) {
 	c.NormEps = or(hf.RMSNormEps, 1e-6)
 	c.Activation = or(hf.HiddenAct, "silu")
 	c.Rotary = true
-	c.RopeTheta = or(hf.RopeTheta, 10000.0)
-	if err := checkRopeScaling(hf.RopeScaling); err != nil {
+	if c.RopeTheta, err = ropeTheta(hf); err != nil {
 		return err
 	}
 	c.TiedEmbeddings = or(hf.TieWordEmbeddings, false)
@@ -263,8 +263,7 @@ func (c *Config) fromStarCoder2(hf *hfConfig) (err error) {
 	c.NormEps = or(hf.NormEpsilon, 1e-5)
 	c.Activation = or(hf.HiddenAct, "gelu_pytorch_tanh")
 	c.Rotary = true
-	c.RopeTheta = or(hf.RopeTheta, 10000.0)
-	if err := checkRopeScaling(hf.RopeScaling); err != nil {
+	if c.RopeTheta, err = ropeTheta(hf); err != nil {
 		return err
 	}
 	b := or(hf.UseBias, true)
@@ -272,6 +271,30 @@ func (c *Config) fromStarCoder2(hf *hfConfig) (err error) {
 	c.TiedEmbeddings = or(hf.TieWordEmbeddings, true)
 	c.SlidingWindow = or(hf.SlidingWindow, 0)
 	return nil
+}
+
+// ropeTheta reads the RoPE base from rope_theta, or from transformers v5's rope_parameters, and
+// rejects scaled variants.
+func ropeTheta(hf *hfConfig) (float64, error) {
+	if err := checkRopeScaling(hf.RopeScaling); err != nil {
+		return 0, err
+	}
+	theta := or(hf.RopeTheta, 10000.0)
+	if len(hf.RopeParameters) > 0 && string(hf.RopeParameters) != "null" {
+		if err := checkRopeScaling(hf.RopeParameters); err != nil {
+			return 0, fmt.Errorf("field rope_parameters: %w", err)
+		}
+		var rp struct {
+			Theta *float64 `json:"rope_theta"`
+		}
+		if err := json.Unmarshal(hf.RopeParameters, &rp); err != nil {
+			return 0, fmt.Errorf("field rope_parameters: %w", err)
+		}
+		if hf.RopeTheta == nil && rp.Theta != nil {
+			theta = *rp.Theta
+		}
+	}
+	return theta, nil
 }
 
 func checkRopeScaling(raw json.RawMessage) error {
@@ -286,7 +309,7 @@ func checkRopeScaling(raw json.RawMessage) error {
 	if t == "" {
 		t, _ = rs["type"].(string)
 	}
-	if t == "default" {
+	if t == "default" || (t == "" && rs["factor"] == nil) {
 		return nil
 	}
 	return fmt.Errorf("field rope_scaling: rope type %q is not supported (only unscaled RoPE)", t)

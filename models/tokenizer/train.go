@@ -1,14 +1,24 @@
 package tokenizer
 
-// Byte-level BPE training.
+// Byte-level BPE training: a Trainer counts pre-tokenized pieces of text and learns merges
+// with the standard incremental algorithm (train_bpe.go); the result is written as a
+// Hugging Face tokenizer.json (train_json.go) that Load reads.
 //
-// Cross-check (one-off, not a test; see the report in train_test.go's header for numbers):
-// tokenizer.json files written by [TokenizerJSON.WriteFile] were loaded by Hugging Face's
-// own Rust implementation (npm package "tokenizers" 0.23.2, the official Node binding of
-// huggingface/tokenizers, Oniguruma regex) and by its JavaScript port
-// (@huggingface/tokenizers 0.2.0). Both accepted TrainSplitPattern in the Split
-// pre-tokenizer and gave the same token ids as this package's loader on every file tried
-// (the testdata corpus and Go standard-library sources), and decoding gave back the input.
+// Cross-check with the reference (one-off, not a test): tokenizer.json files written by
+// this trainer (vocabulary 600 trained on this repository's Go files, and 8192 trained on
+// 21 MB of Go 1.27 standard-library sources) were loaded by Hugging Face's Rust tokenizers
+// (npm "tokenizers" 0.23.2, the official Node binding; Oniguruma regex), which accepted
+// TrainSplitPattern, and by tokenizers.js (@huggingface/tokenizers 0.2.0). On 2,146 texts
+// (testdata/corpus, 24 repository Go files, 60 standard-library files, 16 edge cases with
+// CRLF, lone CR, NBSP, U+2028, U+0085, emoji and special-token literals, and 2,037 random
+// code-like strings) both gave exactly the ids of this package's loader, for both files, and
+// the Rust decoder gave back every text. testdata/golden_trained.json keeps such reference
+// ids for a fixture (TestTrainFixture).
+//
+// Speed on the 2-core development machine (one-off, 21 MB of standard-library Go files,
+// vocabulary 8192): Add 16 to 37 MB/s (the split matcher alone runs at about 140 MB/s,
+// regexp2 at 5 MB/s), Train 0.15 to 0.3 s; 52 MB: Add 1.4 to 2.8 s, Train 0.3 to 0.6 s.
+// Held-out standard-library files then take 0.36 tokens per byte (2.8 bytes per token).
 
 import (
 	"fmt"
@@ -57,9 +67,8 @@ type TrainOptions struct {
 	SplitPattern string
 	// MaxWordsInMemory bounds the number of distinct pre-tokenized pieces ("words") the
 	// trainer keeps counts for; 0 means no bound. When the table grows past it, the rarest
-	// words (count 1, then 2, ...) are dropped until at most 3/4 of the bound remain. The
-	// counts are then approximate, but the same input in the same order still gives the
-	// same result.
+	// words are dropped until at most 3/4 of the bound remain (see Trainer.Add). The counts
+	// are then approximate, but the same input in the same order still gives the same result.
 	MaxWordsInMemory int
 }
 
@@ -131,14 +140,13 @@ type TrainStats struct {
 // per distinct pre-tokenized piece, so its memory grows with the number of distinct pieces,
 // not with the amount of text. A Trainer is not safe for concurrent use.
 type Trainer struct {
-	opts      TrainOptions
-	pat       *pattern
-	specials  *addedMatcher
-	words     map[string]int64
-	pruneAt   int64 // counts at most this are dropped at the next prune
-	stats     TrainStats
-	matchBuf  [][2]int
-	rangesBuf [][2]int
+	opts     TrainOptions
+	pat      *pattern
+	specials *addedMatcher
+	words    map[string]int64
+	pruneAt  int64 // counts at most this are dropped at the next prune
+	stats    TrainStats
+	matchBuf [][2]int
 }
 
 // NewTrainer returns a trainer for the options, or the error of opts.Validate.

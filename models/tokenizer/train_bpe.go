@@ -38,7 +38,7 @@ type bpeTrainer struct {
 func trainBPE(words map[string]int64, opts *TrainOptions) trainResult {
 	nSpecial := len(opts.SpecialTokens)
 	tr := &bpeTrainer{
-		tok:     make([]string, nSpecial, opts.VocabSize),
+		tok:     make([]string, nSpecial, min(opts.VocabSize, 1<<16)), // only a hint
 		tokID:   map[string]int32{},
 		counts:  map[uint64]int64{},
 		where:   map[uint64][]int32{},

@@ -2,6 +2,8 @@ package tokenizer
 
 import (
 	"bytes"
+	"flag"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -537,5 +539,66 @@ func TestTrainMaxWordsInMemory(t *testing.T) {
 	}
 	if len(tj.Merges) == 0 {
 		t.Error("no merges after pruning")
+	}
+}
+
+// updateTrained rewrites testdata/trained.tokenizer.json (go test -run TestTrainFixture
+// -update-trained); testdata/gen_golden_trained.mjs then recomputes the golden ids.
+var updateTrained = flag.Bool("update-trained", false, "rewrite testdata/trained.tokenizer.json")
+
+// TestTrainFixture checks that training on testdata/corpus reproduces the committed
+// testdata/trained.tokenizer.json byte for byte, and that this package's loader gives the
+// ids that Hugging Face's Rust tokenizers and tokenizers.js computed from that file
+// (testdata/golden_trained.json, written by gen_golden_trained.mjs).
+func TestTrainFixture(t *testing.T) {
+	var texts []string
+	for _, f := range corpus(t) {
+		texts = append(texts, f.text)
+	}
+	data, err := trainOn(t, testTrainOptions, texts).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "trained.tokenizer.json")
+	if *updateTrained {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Fatalf("training on testdata/corpus no longer reproduces %s", path)
+	}
+	tk, err := FromJSON(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := golden(t, "trained")
+	check := func(name, text string, ids []int) {
+		got := tk.IDs(tk.Encode(text))
+		if !slices.Equal(got, ids) {
+			t.Errorf("%s: ids differ from the reference\n got %v\nwant %v", name, got, ids)
+		}
+		if tk.Decode(got) != text {
+			t.Errorf("%s: round trip differs", name)
+		}
+	}
+	files := corpus(t)
+	if len(g.Files) != len(files) {
+		t.Errorf("golden has %d files, corpus %d", len(g.Files), len(files))
+	}
+	for _, f := range files {
+		rec, ok := g.Files[f.name]
+		if !ok {
+			t.Errorf("%s: no golden ids", f.name)
+			continue
+		}
+		check(f.name, f.text, rec.IDs)
+	}
+	for _, c := range g.Cases {
+		check(fmt.Sprintf("%q", c.Text), c.Text, c.IDs)
 	}
 }
