@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pttrust/pttrust/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -119,28 +120,9 @@ func (m *Model) Save(dir string, opts SaveOptions) error {
 	return writeFileAtomic(filepath.Join(dir, ConfigFile), append(data, '\n'))
 }
 
-// writeFileAtomic writes data to a temporary file next to path, syncs it and renames it over path.
+// writeFileAtomic writes data to path atomically (see package atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("models: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("models: writing %s: %w", path, err)
 	}
 	return nil

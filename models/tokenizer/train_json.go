@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/pttrust/pttrust/internal/atomicfile"
 	"strconv"
 )
 
@@ -112,34 +111,12 @@ func (tj *TokenizerJSON) Tokenizer() (*Tokenizer, error) {
 
 // WriteFile writes the tokenizer.json text to path atomically: to a temporary file in the
 // same directory, synced, then renamed over path, so a crash never leaves a partial file.
-func (tj *TokenizerJSON) WriteFile(path string) (err error) {
+func (tj *TokenizerJSON) WriteFile(path string) error {
 	data, err := tj.Bytes()
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("tokenizer: %w", err)
 	}
 	return nil
