@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"github.com/pttrust/pttrust/internal/gctune"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -40,6 +41,9 @@ func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
 	}
 	return total
 }
+
+// The benchmarks run with the GC settings of the pttrust binary (see internal/gctune).
+var _, _ = gctune.Apply()
 
 var matmulRate = sync.OnceValues(func() (float64, error) {
 	backend, err := NewBackend("")

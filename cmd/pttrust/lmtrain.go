@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/pttrust/pttrust/models/train"
@@ -13,6 +12,7 @@ import (
 
 func newLMTrainCmd() *cobra.Command {
 	var configPath string
+	var exportOnly bool
 	cmd := &cobra.Command{
 		Use:   "train --config experiments/tinycoder.toml",
 		Short: "Pre-train a small code LM on the source trees found on this machine (resumable)",
@@ -27,17 +27,12 @@ same command resumes from it.`,
 				return err
 			}
 			backend, _ := cmd.Flags().GetString("backend")
-			if os.Getenv("GOGC") == "" {
-				// Training allocates large short-lived buffers every step; with the default GOGC the
-				// collector runs often enough to cost ~15 % of throughput. The live heap of the
-				// small models trained here is far below the machine's memory.
-				debug.SetGCPercent(400)
-			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return train.RunPipeline(ctx, cfg, backend, cmd.ErrOrStderr())
+			return train.RunPipeline(ctx, cfg, train.PipelineOptions{Backend: backend, ExportOnly: exportOnly}, cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "experiments/tinycoder.toml", "run configuration (TOML)")
+	cmd.Flags().BoolVar(&exportOnly, "export-only", false, "export the last checkpoint as it is, without training further")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/internal/gctune"
 	"github.com/pttrust/pttrust/models"
 )
 
@@ -14,6 +15,7 @@ func main() {
 	if !models.SIMDBuild {
 		fmt.Fprintln(os.Stderr, buildinfo.SIMDWarning)
 	}
+	gctune.Apply()
 	if err := newRootCmd(os.Stdout, os.Stderr).Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "pttrust:", err)
 		os.Exit(1)

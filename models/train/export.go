@@ -59,7 +59,7 @@ func modelCard(cfg RunConfig, m *models.Model, tok *tokenizer.Tokenizer, tr *Tra
 	}
 	fmt.Fprintf(&b, "\nTraining stream: %d tokens.\n\n", len(c.Train.Tokens))
 	fmt.Fprintf(&b, "## Training\n\n| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| steps | %d (batch %d × %d tokens) |\n| tokens seen | %d (%.2f epochs) |\n", tr.Step(), cfg.Train.BatchSize, cfg.Train.SeqLen,
+	fmt.Fprintf(&b, "| steps | %d of %d planned (batch %d × %d tokens) |\n| tokens seen | %d (%.2f epochs) |\n", tr.Step(), cfg.Train.Steps, cfg.Train.BatchSize, cfg.Train.SeqLen,
 		tokensSeen, float64(tokensSeen)/math.Max(1, float64(len(c.Train.Tokens))))
 	fmt.Fprintf(&b, "| optimizer | AdamW lr %g (warm-up %d, cosine to ×%g), β=(%g, %g), weight decay %g (not on norms/biases), clip %g |\n",
 		cfg.Train.LR, cfg.Train.WarmupSteps, cfg.Train.MinLRRatio, cfg.Train.Beta1, cfg.Train.Beta2, cfg.Train.WeightDecay, cfg.Train.GradClip)

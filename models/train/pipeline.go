@@ -41,8 +41,17 @@ func sampleKeep(path string, frac float64) bool {
 	return float64(h.Sum64()>>11)/float64(1<<53) < frac
 }
 
+// PipelineOptions modify how RunPipeline runs.
+type PipelineOptions struct {
+	// Backend is the GoMLX backend spec ("" for the default).
+	Backend string
+	// ExportOnly skips training: the last checkpoint in the work directory is evaluated and
+	// exported as it is (the model card then says how many of the planned steps were done).
+	ExportOnly bool
+}
+
 // RunPipeline runs (or resumes) an LM pre-training run end to end and writes the model to OutDir.
-func RunPipeline(ctx context.Context, cfg RunConfig, backendSpec string, progress io.Writer) error {
+func RunPipeline(ctx context.Context, cfg RunConfig, po PipelineOptions, progress io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -104,7 +113,7 @@ func RunPipeline(ctx context.Context, cfg RunConfig, backendSpec string, progres
 	}
 	fmt.Fprintln(progress)
 
-	backend, err := models.NewBackend(backendSpec)
+	backend, err := models.NewBackend(po.Backend)
 	if err != nil {
 		return err
 	}
@@ -123,7 +132,15 @@ func RunPipeline(ctx context.Context, cfg RunConfig, backendSpec string, progres
 		fmt.Fprintf(progress, "train: resuming at step %d\n", tr.Step())
 	}
 	trainStart := time.Now()
-	if err := tr.Run(ctx); err != nil {
+	if po.ExportOnly {
+		if tr.Step() == 0 {
+			return fmt.Errorf("train: --export-only: no checkpoint in %s", filepath.Join(cfg.WorkDir, "checkpoints"))
+		}
+		fmt.Fprintf(progress, "train: exporting the checkpoint at step %d of %d without training\n", tr.Step(), cfg.Train.Steps)
+		if err := tr.Evaluate(); err != nil {
+			return err
+		}
+	} else if err := tr.Run(ctx); err != nil {
 		return err
 	}
 	return exportModel(cfg, m, tok, tokPath, tr, corpus, time.Since(trainStart), time.Since(start))

@@ -1,0 +1,28 @@
+package gctune
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestApply(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	oldGC := debug.SetGCPercent(100)
+	oldLimit := debug.SetMemoryLimit(-1)
+	defer debug.SetGCPercent(oldGC)
+	defer debug.SetMemoryLimit(oldLimit)
+	pct, limit := Apply()
+	require.Equal(t, Percent, pct)
+	require.Equal(t, Percent, debug.SetGCPercent(Percent))
+	require.Greater(t, limit, int64(1<<28), "a soft limit from physical memory")
+	require.Equal(t, limit, debug.SetMemoryLimit(-1))
+
+	t.Setenv("GOGC", "50")
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	pct, limit = Apply()
+	require.Equal(t, -2, pct, "an explicit GOGC is left alone")
+	require.Equal(t, int64(-1), limit)
+}
