@@ -33,7 +33,8 @@ type Model struct {
 	Source string
 
 	mu    sync.Mutex
-	execs map[string]*model.Exec
+	execs map[string]*model.Exec // by plan and input shape
+	lru   []string               // keys of execs, least recently used first
 }
 
 // Load reads config.json and the safetensors weights (single or sharded) of a Hugging Face
@@ -194,7 +195,9 @@ func (a *Array) Row(idx ...int) []float32 {
 
 // Run executes one forward pass over a batch of token sequences. Rows shorter than the longest are
 // padded on the right with token 0; because attention is causal, padding never changes the values
-// at real positions, and the returned arrays have the padded length.
+// at real positions. Internally the batch and sequence axes are padded further, to shape buckets
+// (see bucketLen), so that a few compiled graphs serve every input; the returned arrays are
+// trimmed back to [len(ids), longest row, ...].
 func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	p, err := makePlan(m.Config, req.Hooks, req.StopAtLayer)
 	if err != nil {
@@ -210,42 +213,136 @@ func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	if err := checkSeq(m.Config, seq); err != nil {
 		return nil, fmt.Errorf("models: %w", err)
 	}
-	flat := make([]int32, len(ids)*seq)
+	padSeq := bucketLen(seq)
+	if !m.Config.Rotary {
+		padSeq = min(padSeq, m.Config.MaxPositions)
+	}
+	padBatch := bucketLen(len(ids))
+	flat := make([]int32, padBatch*padSeq)
 	for b, row := range ids {
 		for t, id := range row {
 			if id < 0 || int(id) >= m.Config.VocabSize {
 				return nil, fmt.Errorf("models: token id %d at row %d position %d is outside the vocabulary [0, %d)", id, b, t, m.Config.VocabSize)
 			}
-			flat[b*seq+t] = id
+			flat[b*padSeq+t] = id
 		}
 	}
-	exec, err := m.exec(p)
+	exec, err := m.exec(p, padBatch, padSeq)
 	if err != nil {
 		return nil, err
 	}
-	outs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, len(ids), seq))
+	outs, err := exec.Call(tensors.FromFlatDataAndDimensions(flat, padBatch, padSeq))
 	if err != nil {
 		return nil, fmt.Errorf("models: forward pass: %w", err)
 	}
 	res := make(map[string]*Array, len(outs))
 	for i, h := range p.hooks {
 		t := outs[i]
+		dims := slices.Clone(t.Shape().Dimensions)
 		data, err := tensors.CopyFlatData[float32](t)
+		t.FinalizeAll()
 		if err != nil {
 			return nil, fmt.Errorf("models: reading %s: %w", h.Name, err)
 		}
-		res[h.Name] = &Array{Shape: t.Shape().Dimensions, Data: data}
-		t.FinalizeAll()
+		res[h.Name] = trim(&Array{Shape: dims, Data: data}, h, len(ids), seq)
 	}
 	return res, nil
 }
 
-// exec returns the compiled executor for a plan, building it on first use.
-func (m *Model) exec(p *plan) (*model.Exec, error) {
+// bucketLen rounds n up to a shape bucket: powers of two up to 256, then multiples of 256.
+func bucketLen(n int) int {
+	if n > 256 {
+		return (n + 255) / 256 * 256
+	}
+	b := 1
+	for b < n {
+		b *= 2
+	}
+	return b
+}
+
+// trim cuts a padded output back to batch rows and seq positions. Every hook is
+// [batch, seq, ...] except attention patterns, [batch, heads, seq, seq].
+func trim(a *Array, h Hook, batch, seq int) *Array {
+	shape := slices.Clone(a.Shape)
+	if shape[0] == batch && (len(shape) < 2 || shape[1] == seq) && h.Kind != hookAttnPattern {
+		return a
+	}
+	keep := func(axis, i int) bool { // is index i of axis kept?
+		switch {
+		case axis == 0:
+			return i < batch
+		case h.Kind == hookAttnPattern && axis >= 2, h.Kind != hookAttnPattern && axis == 1:
+			return i < seq
+		}
+		return true
+	}
+	out := &Array{Shape: slices.Clone(shape)}
+	for axis := range shape {
+		n := 0
+		for i := range shape[axis] {
+			if keep(axis, i) {
+				n++
+			}
+		}
+		out.Shape[axis] = n
+	}
+	size := 1
+	for _, d := range out.Shape {
+		size *= d
+	}
+	out.Data = make([]float32, 0, size)
+	// Walk the kept index space row by row along the last axis.
+	inner := shape[len(shape)-1]
+	innerKeep := out.Shape[len(out.Shape)-1]
+	idx := make([]int, len(shape)-1)
+	for {
+		ok := true
+		for axis, i := range idx {
+			ok = ok && keep(axis, i)
+		}
+		if ok {
+			off := 0
+			for axis, i := range idx {
+				off = off*shape[axis] + i
+			}
+			out.Data = append(out.Data, a.Data[off*inner:off*inner+innerKeep]...)
+		}
+		axis := len(idx) - 1
+		for axis >= 0 {
+			idx[axis]++
+			if idx[axis] < shape[axis] {
+				break
+			}
+			idx[axis] = 0
+			axis--
+		}
+		if axis < 0 {
+			return out
+		}
+	}
+}
+
+// maxGraphBytes bounds the weights held by cached compiled graphs: the pure-Go backend embeds
+// the weights in each graph it compiles for inference, one copy per (hooks, shape) pair.
+const maxGraphBytes = 6 << 30
+
+// exec returns the compiled executor for a plan and an input shape, building it on first use
+// and evicting the least recently used one when the cache is full.
+func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e, ok := m.execs[p.key]; ok {
+	key := fmt.Sprintf("%s|%dx%d", p.key, batch, seq)
+	if e, ok := m.execs[key]; ok {
+		m.touch(key)
 		return e, nil
+	}
+	capacity := int(max(1, min(16, maxGraphBytes/max(1, 4*m.Config.NumParams()))))
+	for len(m.lru) >= capacity {
+		old := m.lru[0]
+		m.lru = m.lru[1:]
+		m.execs[old].Finalize()
+		delete(m.execs, old)
 	}
 	cfg := m.Config
 	e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, ids *Node) []*Node {
@@ -259,9 +356,16 @@ func (m *Model) exec(p *plan) (*model.Exec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: building forward pass: %w", err)
 	}
-	e.SetMaxCache(8)
-	m.execs[p.key] = e
+	e.SetMaxCache(1)
+	m.execs[key] = e
+	m.lru = append(m.lru, key)
 	return e, nil
+}
+
+// touch marks key as the most recently used executor.
+func (m *Model) touch(key string) {
+	i := slices.Index(m.lru, key)
+	m.lru = append(append(m.lru[:i:i], m.lru[i+1:]...), key)
 }
 
 // nanOK is used by tests and callers that average per-token statistics: it reports whether v is a
@@ -271,4 +375,15 @@ func nanOK(v float32) bool { return !math.IsNaN(float64(v)) }
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// ResetCompiled drops every compiled graph. The pure-Go backend bakes the weights into the
+// graphs it compiles for inference, so call this after changing weights in the Store.
+func (m *Model) ResetCompiled() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.execs {
+		e.Finalize()
+	}
+	m.execs, m.lru = map[string]*model.Exec{}, nil
 }

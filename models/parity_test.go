@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pttrust/pttrust/models/safetensors"
@@ -198,7 +197,7 @@ func TestSlidingWindow(t *testing.T) {
 	got, err := m.Run(ids[:1], Request{Hooks: []string{ResidPost(0)}})
 	require.NoError(t, err)
 	m.Config.SlidingWindow = 0
-	m.execs = map[string]*model.Exec{}
+	m.ResetCompiled()
 	differs := 0.0
 	for pos := W; pos < len(ids[0]); pos++ {
 		ref, err := m.Run([][]int32{ids[0][pos-W+1 : pos+1]}, Request{Hooks: []string{ResidPost(0)}})
@@ -208,4 +207,35 @@ func TestSlidingWindow(t *testing.T) {
 		differs = math.Max(differs, maxAbsDiff(t, "full", golden[ResidPost(0)].Row(0, pos), got[ResidPost(0)].Row(0, pos)))
 	}
 	require.Greater(t, differs, 1e-3, "the window must change the result compared with full causal attention")
+}
+
+// Any number of distinct input shapes works (shape buckets + an LRU of compiled graphs), and the
+// outputs are trimmed to the request: rows and positions, attention patterns on both axes.
+func TestManyShapes(t *testing.T) {
+	backend, err := NewBackend("go")
+	require.NoError(t, err)
+	m, err := Load(filepath.Join(goldenDir, "gpt2"), backend)
+	require.NoError(t, err)
+	ids, golden := readGolden(t, "gpt2")
+	for n := 1; n <= 24; n++ {
+		for _, batch := range []int{1, 2} {
+			rows := make([][]int32, batch)
+			for b := range rows {
+				rows[b] = ids[b][:n]
+			}
+			got, err := m.Run(rows, Request{Hooks: []string{ResidPost(1), AttnPattern(0)}})
+			require.NoError(t, err)
+			require.Equal(t, []int{batch, n, 64}, got[ResidPost(1)].Shape)
+			require.Equal(t, []int{batch, 4, n, n}, got[AttnPattern(0)].Shape)
+			for b := range batch {
+				for s := range n {
+					d := maxAbsDiff(t, "resid", golden[ResidPost(1)].Row(b, s), got[ResidPost(1)].Row(b, s))
+					require.LessOrEqual(t, d, parityTol)
+					d = maxAbsDiff(t, "pattern", golden[AttnPattern(0)].Row(b, 2, s)[:n], got[AttnPattern(0)].Row(b, 2, s))
+					require.LessOrEqual(t, d, parityTol)
+				}
+			}
+		}
+	}
+	require.LessOrEqual(t, len(m.execs), 16)
 }

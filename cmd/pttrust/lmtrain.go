@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,7 +31,11 @@ same command resumes from it.`,
 			backend, _ := cmd.Flags().GetString("backend")
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return train.RunPipeline(ctx, cfg, train.PipelineOptions{Backend: backend, ExportOnly: exportOnly}, cmd.ErrOrStderr())
+			err = train.RunPipeline(ctx, cfg, train.PipelineOptions{Backend: backend, ExportOnly: exportOnly}, cmd.ErrOrStderr())
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("interrupted: the checkpoint in %s is saved; rerun the same command to resume", cfg.WorkDir)
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "experiments/tinycoder.toml", "run configuration (TOML)")

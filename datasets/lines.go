@@ -1,0 +1,130 @@
+package datasets
+
+import (
+	"strings"
+	"unicode"
+)
+
+// CodeLines splits code into lines by the rule every stage of pttrust shares (states.SplitLines
+// uses the same one): a line ends at "\n", a "\r" just before the "\n" belongs to the terminator,
+// a last line without a terminator is a line, an empty text has no lines, and a text ending in
+// "\n" has no empty line after it. Snippet.Labels holds one label per element of CodeLines.
+func CodeLines(code string) []string {
+	var out []string
+	for start := 0; start < len(code); {
+		end, next := len(code), len(code)
+		if nl := strings.IndexByte(code[start:], '\n'); nl >= 0 {
+			end, next = start+nl, start+nl+1
+		}
+		content := end
+		if content > start && code[content-1] == '\r' {
+			content--
+		}
+		out = append(out, code[start:content])
+		start = next
+	}
+	return out
+}
+
+// LineCount returns len(CodeLines(code)) without building the lines.
+func LineCount(code string) int {
+	n := strings.Count(code, "\n")
+	if code != "" && code[len(code)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// rawLine is one line of a text with its terminator ("\n", "\r\n" or "" for a last line
+// without one), so that a text rebuilt from its lines is byte-identical.
+type rawLine struct {
+	text, term string
+}
+
+// splitRaw splits code as CodeLines does, keeping terminators.
+func splitRaw(code string) []rawLine {
+	var out []rawLine
+	for start := 0; start < len(code); {
+		end, next := len(code), len(code)
+		if nl := strings.IndexByte(code[start:], '\n'); nl >= 0 {
+			end, next = start+nl, start+nl+1
+		}
+		content := end
+		if content > start && code[content-1] == '\r' {
+			content--
+		}
+		out = append(out, rawLine{text: code[start:content], term: code[content:next]})
+		start = next
+	}
+	return out
+}
+
+// joinRaw rebuilds a text from its lines.
+func joinRaw(lines []rawLine) string {
+	n := 0
+	for _, l := range lines {
+		n += len(l.text) + len(l.term)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, l := range lines {
+		b.WriteString(l.text)
+		b.WriteString(l.term)
+	}
+	return b.String()
+}
+
+// IsBlank reports whether a line holds only whitespace.
+func IsBlank(line string) bool { return strings.TrimSpace(line) == "" }
+
+// IsPunctuationOnly reports whether a non-blank line is made only of brackets, semicolons,
+// commas, colons and dots (`}`, `);`, `]`, `},`): DESIGN.md's lines that are not scored.
+func IsPunctuationOnly(line string) bool {
+	seen := false
+	for _, r := range line {
+		switch {
+		case unicode.IsSpace(r):
+		case strings.ContainsRune("{}[]();,:.", r):
+			seen = true
+		default:
+			return false
+		}
+	}
+	return seen
+}
+
+// Scorable reports whether a line is scored at all: neither blank nor punctuation only.
+func Scorable(line string) bool { return !IsBlank(line) && !IsPunctuationOnly(line) }
+
+// NormalizeLine is the form under which two lines count as the same in label derivation:
+// whitespace is dropped, except that a run of whitespace between two identifier characters
+// (letters, digits, '_', '$') becomes one space, so "a  =  b" and "a=b" are the same line and
+// "return x" and "returnx" are not. Blank lines normalize to "".
+func NormalizeLine(line string) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	var prev rune = -1 // last rune written
+	gap := false
+	for _, r := range line {
+		if unicode.IsSpace(r) {
+			gap = true
+			continue
+		}
+		if gap && prev >= 0 && isIdentRune(prev) && isIdentRune(r) {
+			b.WriteByte(' ')
+		}
+		gap = false
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
+
+func isIdentRune(r rune) bool {
+	return r == '_' || r == '$' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// indentOf returns the leading whitespace of a line.
+func indentOf(line string) string {
+	return line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+}

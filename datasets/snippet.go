@@ -1,0 +1,270 @@
+package datasets
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/pttrust/pttrust/internal/atomicfile"
+)
+
+// Role tells the two sides of a pair apart.
+type Role string
+
+const (
+	// RoleClean is a snippet believed correct: an original program, or the fixed version of a
+	// benchmark pair. All its labels are 0.
+	RoleClean Role = "clean"
+	// RoleBuggy is a mutant or the buggy version of a pair: at least one label is 1.
+	RoleBuggy Role = "buggy"
+)
+
+// Snippet is one row of a snippets Parquet file (DESIGN.md, "Architecture": snippets.parquet).
+// The column names are the parquet tags; pyarrow, DuckDB and pandas read the file as is
+// (labels and original_line are standard LIST<INT32> columns).
+type Snippet struct {
+	// ID is unique within a file: PairID plus "#" and the snippet's part ("#original",
+	// "#replace_line.0", "#buggy", "#fixed").
+	ID string `parquet:"id"`
+	// PairID links a buggy snippet to its clean twin (and a program to all its mutants).
+	PairID string `parquet:"pair_id"`
+	// Language of the code.
+	Language Language `parquet:"language,dict"`
+	// Source names the dataset: "mutation", "debugbench", "humanevalpack", "pairs", or what the
+	// user chose.
+	Source string `parquet:"source,dict"`
+	// Task groups snippets for cross-task matrices: the mutation operator ("replace_line",
+	// "comparison_flip", ..., "original" for the clean program) or the benchmark's bug type.
+	Task string `parquet:"task,dict"`
+	// Role is clean or buggy.
+	Role Role `parquet:"role,dict"`
+	// Split is the pair's split: the split of the original file (SplitOf its stable path) for
+	// mutants, SplitOf(PairID) for imported pairs, so twins never straddle splits.
+	Split Split `parquet:"split,dict"`
+	// Code is the snippet's text, valid UTF-8.
+	Code string `parquet:"code"`
+	// Labels holds one label per line of Code (CodeLines): 1 risky, 0 not.
+	Labels []int32 `parquet:"labels,list"`
+	// OriginalLine holds, per line of Code, the index of the corresponding line of the pair's
+	// clean twin (the original program, or the fixed version), -1 when there is none (an
+	// inserted line, a blank line of an imported pair). It is the identity for clean snippets.
+	// The contrastive stage pairs a mutant line with OriginalLine's line of the original.
+	OriginalLine []int32 `parquet:"original_line,list"`
+	// Provenance is a JSON object saying what made the row: generator, seed, file path and
+	// SHA-256, record position, edits.
+	Provenance string `parquet:"provenance"`
+}
+
+// Validate checks a row: the fields a reader relies on, and labels and alignment of one
+// element per line of Code.
+func (s *Snippet) Validate() error {
+	switch {
+	case s.ID == "":
+		return errors.New("empty id")
+	case s.PairID == "":
+		return fmt.Errorf("%s: empty pair_id", s.ID)
+	case !s.Language.Valid():
+		return fmt.Errorf("%s: unknown language %q", s.ID, s.Language)
+	case s.Source == "":
+		return fmt.Errorf("%s: empty source", s.ID)
+	case s.Role != RoleClean && s.Role != RoleBuggy:
+		return fmt.Errorf("%s: role %q is neither %q nor %q", s.ID, s.Role, RoleClean, RoleBuggy)
+	case s.Code == "":
+		return fmt.Errorf("%s: empty code", s.ID)
+	case !utf8.ValidString(s.Code):
+		return fmt.Errorf("%s: code is not valid UTF-8", s.ID)
+	}
+	if _, err := ParseSplit(string(s.Split)); err != nil {
+		return fmt.Errorf("%s: %w", s.ID, err)
+	}
+	n := LineCount(s.Code)
+	if len(s.Labels) != n {
+		return fmt.Errorf("%s: %d labels for %d lines", s.ID, len(s.Labels), n)
+	}
+	if len(s.OriginalLine) != n {
+		return fmt.Errorf("%s: %d original_line entries for %d lines", s.ID, len(s.OriginalLine), n)
+	}
+	ones := 0
+	for i, l := range s.Labels {
+		if l != 0 && l != 1 {
+			return fmt.Errorf("%s: line %d: label %d is neither 0 nor 1", s.ID, i, l)
+		}
+		ones += int(l)
+	}
+	switch {
+	case s.Role == RoleClean && ones > 0:
+		return fmt.Errorf("%s: clean snippet with %d risky lines", s.ID, ones)
+	case s.Role == RoleBuggy && ones == 0:
+		return fmt.Errorf("%s: buggy snippet without a risky line", s.ID)
+	}
+	for i, o := range s.OriginalLine {
+		if o < -1 {
+			return fmt.Errorf("%s: line %d: original_line %d below -1", s.ID, i, o)
+		}
+	}
+	if s.Provenance != "" && !json.Valid([]byte(s.Provenance)) {
+		return fmt.Errorf("%s: provenance is not valid JSON", s.ID)
+	}
+	return nil
+}
+
+// snippetColumns are the columns ReadSnippets requires.
+var snippetColumns = []string{"id", "pair_id", "language", "source", "task", "role", "split", "code", "labels", "original_line", "provenance"}
+
+// SnippetSchemaVersion is written to the file's key/value metadata under "pttrust.schema".
+const SnippetSchemaVersion = "snippets/1"
+
+// snippetRowsPerGroup bounds the rows a writer buffers (and a reader holds) at once.
+const snippetRowsPerGroup = 1024
+
+// WriteSnippets writes the snippets that produce hands to write into a Parquet file at path and
+// returns how many it wrote. Each row is validated (Snippet.Validate) and IDs must be unique;
+// the first invalid row, or an error of produce, aborts the write. The write is atomic: rows go
+// to a temporary file in the same directory that is renamed over path only when complete, so a
+// failed or interrupted write leaves no file (and an older file at path untouched). Rows are
+// streamed in row groups of 1024, zstd-compressed; the bytes depend only on the rows.
+func WriteSnippets(path string, produce func(write func(Snippet) error) error) (int, error) {
+	n := 0
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		pw := parquet.NewGenericWriter[Snippet](w,
+			parquet.Compression(&parquet.Zstd),
+			parquet.MaxRowsPerRowGroup(snippetRowsPerGroup),
+			parquet.CreatedBy("pttrust", "datasets", SnippetSchemaVersion),
+			parquet.KeyValueMetadata("pttrust.schema", SnippetSchemaVersion),
+		)
+		seen := map[string]struct{}{}
+		buf := make([]Snippet, 0, 64)
+		flush := func() error {
+			if len(buf) == 0 {
+				return nil
+			}
+			if _, err := pw.Write(buf); err != nil {
+				return err
+			}
+			clear(buf)
+			buf = buf[:0]
+			return nil
+		}
+		write := func(s Snippet) error {
+			if err := s.Validate(); err != nil {
+				return fmt.Errorf("row %d: %w", n, err)
+			}
+			if _, dup := seen[s.ID]; dup {
+				return fmt.Errorf("row %d: duplicate id %q", n, s.ID)
+			}
+			seen[s.ID] = struct{}{}
+			buf = append(buf, s)
+			n++
+			if len(buf) == cap(buf) {
+				return flush()
+			}
+			return nil
+		}
+		if err := produce(write); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		return pw.Close()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("datasets: write snippets %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// WriteSnippetSlice writes rows with WriteSnippets.
+func WriteSnippetSlice(path string, rows []Snippet) error {
+	_, err := WriteSnippets(path, func(write func(Snippet) error) error {
+		for _, s := range rows {
+			if err := write(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// ReadSnippets streams the rows of a snippets file to fn, in file order, one row group in
+// memory at a time. Each row is validated. A file that is not Parquet, is truncated or
+// corrupt, or lacks a column of Snippet gives an error naming the file (and the row where one
+// is to blame). fn may return StopWalk to end early without error.
+func ReadSnippets(path string, fn func(Snippet) error) (err error) {
+	defer func() {
+		// parquet-go panics on some corruptions instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("datasets: snippets %s: corrupt Parquet file: %v", path, r)
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("datasets: snippets: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("datasets: snippets %s: %w", path, err)
+	}
+	pf, err := parquet.OpenFile(f, info.Size())
+	if err != nil {
+		return fmt.Errorf("datasets: snippets %s: not a readable Parquet file (truncated or corrupt?): %w", path, err)
+	}
+	for _, c := range snippetColumns {
+		if _, ok := pf.Schema().Lookup(c); !ok {
+			return fmt.Errorf("datasets: snippets %s: not a snippets file: no column %q", path, c)
+		}
+	}
+	row := 0
+	buf := make([]Snippet, 64)
+	for _, rg := range pf.RowGroups() {
+		r := parquet.NewGenericRowGroupReader[Snippet](rg)
+		for {
+			clear(buf) // fn may keep rows: never let the reader reuse their slices
+			k, rerr := r.Read(buf)
+			for i := range k {
+				if err := buf[i].Validate(); err != nil {
+					r.Close()
+					return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, err)
+				}
+				if err := fn(buf[i]); err != nil {
+					r.Close()
+					if errors.Is(err, StopWalk) {
+						return nil
+					}
+					return err
+				}
+				row++
+			}
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			if rerr != nil {
+				r.Close()
+				return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, rerr)
+			}
+		}
+		if err := r.Close(); err != nil {
+			return fmt.Errorf("datasets: snippets %s: %w", path, err)
+		}
+	}
+	if int64(row) != pf.NumRows() {
+		return fmt.Errorf("datasets: snippets %s: read %d rows, the footer says %d", path, row, pf.NumRows())
+	}
+	return nil
+}
+
+// ReadAllSnippets reads a whole snippets file into memory (for small files and tests).
+func ReadAllSnippets(path string) ([]Snippet, error) {
+	var out []Snippet
+	err := ReadSnippets(path, func(s Snippet) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
