@@ -146,13 +146,29 @@ func ParseHFConfig(data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// need returns *p or an error naming the missing field.
-func need[T any](p *T, field string) (T, error) {
-	if p == nil {
-		var zero T
-		return zero, fmt.Errorf("field %s is missing", field)
+// required is a mandatory integer field of config.json and where it goes.
+type required struct {
+	name string
+	src  *int
+	dst  *int
+}
+
+// needAll copies every required field, or names the first missing one.
+func needAll(fields ...required) error {
+	for _, f := range fields {
+		if f.src == nil {
+			return fmt.Errorf("field %s is missing", f.name)
+		}
+		*f.dst = *f.src
 	}
-	return *p, nil
+	return nil
+}
+
+// needDecoder reads the fields the Llama-style configs (Llama, Qwen2, Mistral, StarCoder2) share.
+func (c *Config) needDecoder(hf *hfConfig) error {
+	return needAll(required{"vocab_size", hf.VocabSize, &c.VocabSize}, required{"hidden_size", hf.HiddenSize, &c.DModel},
+		required{"intermediate_size", hf.IntermediateSize, &c.DMLP}, required{"num_hidden_layers", hf.NumHiddenLayers, &c.NumLayers},
+		required{"num_attention_heads", hf.NumAttentionHeads, &c.NumHeads})
 }
 
 func or[T any](p *T, def T) T {
@@ -164,19 +180,7 @@ func or[T any](p *T, def T) T {
 
 func (c *Config) fromLlama(hf *hfConfig) (err error) {
 	c.ModelType, c.Family = hf.ModelType, FamilyLlama
-	if c.VocabSize, err = need(hf.VocabSize, "vocab_size"); err != nil {
-		return err
-	}
-	if c.DModel, err = need(hf.HiddenSize, "hidden_size"); err != nil {
-		return err
-	}
-	if c.DMLP, err = need(hf.IntermediateSize, "intermediate_size"); err != nil {
-		return err
-	}
-	if c.NumLayers, err = need(hf.NumHiddenLayers, "num_hidden_layers"); err != nil {
-		return err
-	}
-	if c.NumHeads, err = need(hf.NumAttentionHeads, "num_attention_heads"); err != nil {
+	if err := c.needDecoder(hf); err != nil {
 		return err
 	}
 	c.NumKVHeads = or(hf.NumKeyValueHeads, c.NumHeads)
@@ -207,21 +211,11 @@ func (c *Config) fromLlama(hf *hfConfig) (err error) {
 	return nil
 }
 
-func (c *Config) fromGPT2(hf *hfConfig) (err error) {
+func (c *Config) fromGPT2(hf *hfConfig) error {
 	c.ModelType, c.Family = "gpt2", FamilyGPT2
-	if c.VocabSize, err = need(hf.VocabSize, "vocab_size"); err != nil {
-		return err
-	}
-	if c.DModel, err = need(hf.NEmbd, "n_embd"); err != nil {
-		return err
-	}
-	if c.NumLayers, err = need(hf.NLayer, "n_layer"); err != nil {
-		return err
-	}
-	if c.NumHeads, err = need(hf.NHead, "n_head"); err != nil {
-		return err
-	}
-	if c.MaxPositions, err = need(hf.NPositions, "n_positions"); err != nil {
+	if err := needAll(required{"vocab_size", hf.VocabSize, &c.VocabSize}, required{"n_embd", hf.NEmbd, &c.DModel},
+		required{"n_layer", hf.NLayer, &c.NumLayers}, required{"n_head", hf.NHead, &c.NumHeads},
+		required{"n_positions", hf.NPositions, &c.MaxPositions}); err != nil {
 		return err
 	}
 	if or(hf.ScaleAttnByInverseLI, false) {
@@ -240,19 +234,7 @@ func (c *Config) fromGPT2(hf *hfConfig) (err error) {
 
 func (c *Config) fromStarCoder2(hf *hfConfig) (err error) {
 	c.ModelType, c.Family = "starcoder2", FamilyGPT2
-	if c.VocabSize, err = need(hf.VocabSize, "vocab_size"); err != nil {
-		return err
-	}
-	if c.DModel, err = need(hf.HiddenSize, "hidden_size"); err != nil {
-		return err
-	}
-	if c.DMLP, err = need(hf.IntermediateSize, "intermediate_size"); err != nil {
-		return err
-	}
-	if c.NumLayers, err = need(hf.NumHiddenLayers, "num_hidden_layers"); err != nil {
-		return err
-	}
-	if c.NumHeads, err = need(hf.NumAttentionHeads, "num_attention_heads"); err != nil {
+	if err := c.needDecoder(hf); err != nil {
 		return err
 	}
 	c.NumKVHeads = or(hf.NumKeyValueHeads, c.NumHeads)
