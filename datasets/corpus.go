@@ -103,6 +103,9 @@ type WalkOptions struct {
 	// ValFraction and TestFraction are the shares of files (by stable-path hash) assigned to the
 	// validation and test splits; the rest is train.
 	ValFraction, TestFraction float64
+	// OnSkip, when set, is called for every candidate left out, with where it was read
+	// (File.Source form), the language it is counted under, and the reason.
+	OnSkip func(source string, lang Language, reason SkipReason)
 }
 
 // DefaultWalkOptions returns the defaults: 200 kB cap, 64 B minimum, all languages, no limit,

@@ -19,7 +19,9 @@ var ErrTooDifferent = errors.New("the versions differ in too many lines")
 
 // DiffLabels derives the line labels of a buggy version from its fix (DESIGN.md, "Labeled
 // sources"). Lines are compared after NormalizeLine, and blank lines take no part, so
-// whitespace-only differences and added or removed blank lines are not changes. On the
+// whitespace-only differences and added or removed blank lines are not changes — except that in
+// Python the indentation width of a line counts (indentation is syntax there: a statement moved
+// out of a loop is a bug fix, DebugBench even has an "illegal indentation" bug type). On the
 // non-blank lines a minimal line diff (Myers) is computed; then
 //
 //   - every buggy line the fix changes or removes is labeled 1;
@@ -36,7 +38,7 @@ var ErrTooDifferent = errors.New("the versions differ in too many lines")
 // maxDistance caps the edit distance (DefaultMaxDiffDistance when 0 or negative); beyond it the
 // error wraps ErrTooDifferent. A pair whose versions are the same after normalization gives
 // ErrNoDifference; a buggy version without a non-blank line is an error.
-func DiffLabels(buggy, fixed string, maxDistance int) (labels, aligned []int32, err error) {
+func DiffLabels(lang Language, buggy, fixed string, maxDistance int) (labels, aligned []int32, err error) {
 	if maxDistance <= 0 {
 		maxDistance = DefaultMaxDiffDistance
 	}
@@ -44,7 +46,7 @@ func DiffLabels(buggy, fixed string, maxDistance int) (labels, aligned []int32, 
 	intern := map[string]int{}
 	norm := func(lines []string) (ids, idx []int) {
 		for i, l := range lines {
-			n := NormalizeLine(l)
+			n := normalizeFor(lang, l)
 			if n == "" {
 				continue
 			}

@@ -80,7 +80,7 @@ func TestMyersAgainstNaiveLCS(t *testing.T) {
 // labelsOf runs DiffLabels and returns the labels as ints.
 func labelsOf(t *testing.T, buggy, fixed string) ([]int32, []int32) {
 	t.Helper()
-	l, a, err := DiffLabels(buggy, fixed, 0)
+	l, a, err := DiffLabels(C, buggy, fixed, 0)
 	require.NoError(t, err)
 	require.Len(t, l, LineCount(buggy))
 	require.Len(t, a, LineCount(buggy))
@@ -151,11 +151,11 @@ func TestDiffLabelsInsertionAfterBlankMarksCode(t *testing.T) {
 
 func TestDiffLabelsWhitespaceAndBlankLinesAreNoChange(t *testing.T) {
 	buggy := text("func f() int {", "\treturn a+b", "}")
-	_, _, err := DiffLabels(buggy, text("func f() int {", "    return  a + b   ", "}"), 0)
+	_, _, err := DiffLabels(C, buggy, text("func f() int {", "    return  a + b   ", "}"), 0)
 	require.ErrorIs(t, err, ErrNoDifference)
-	_, _, err = DiffLabels(buggy, text("", "func f() int {", "", "", "\treturn a+b", "}", ""), 0)
+	_, _, err = DiffLabels(C, buggy, text("", "func f() int {", "", "", "\treturn a+b", "}", ""), 0)
 	require.ErrorIs(t, err, ErrNoDifference)
-	_, _, err = DiffLabels(buggy+"\n\n", strings.ReplaceAll(buggy, "\n", "\r\n"), 0)
+	_, _, err = DiffLabels(C, buggy+"\n\n", strings.ReplaceAll(buggy, "\n", "\r\n"), 0)
 	require.ErrorIs(t, err, ErrNoDifference)
 	// A whitespace change next to a real one: only the real one counts, blank lines stay 0.
 	l, _ := labelsOf(t, text("func f() int {", "", "\treturn a+b", "}"), text("func f() int {", "  return a - b", "}", ""))
@@ -166,9 +166,9 @@ func TestDiffLabelsWhitespaceAndBlankLinesAreNoChange(t *testing.T) {
 }
 
 func TestDiffLabelsErrors(t *testing.T) {
-	_, _, err := DiffLabels("", "x\n", 0)
+	_, _, err := DiffLabels(C, "", "x\n", 0)
 	require.ErrorContains(t, err, "no non-blank line")
-	_, _, err = DiffLabels("\n  \n", "x\n", 0)
+	_, _, err = DiffLabels(C, "\n  \n", "x\n", 0)
 	require.ErrorContains(t, err, "no non-blank line")
 	// Fully different versions over the cap.
 	var a, b []string
@@ -176,13 +176,13 @@ func TestDiffLabelsErrors(t *testing.T) {
 		a = append(a, "a"+string(rune('a'+i)))
 		b = append(b, "b"+string(rune('a'+i)))
 	}
-	_, _, err = DiffLabels(text(a...), text(b...), 10)
+	_, _, err = DiffLabels(C, text(a...), text(b...), 10)
 	require.True(t, errors.Is(err, ErrTooDifferent), "%v", err)
-	l, _, err := DiffLabels(text(a...), text(b...), 40)
+	l, _, err := DiffLabels(C, text(a...), text(b...), 40)
 	require.NoError(t, err)
 	require.Equal(t, int32(20), sum32(l))
 	// Fixed version empty: every buggy line is removed.
-	l, _, err = DiffLabels(text("a", "b"), "", 0)
+	l, _, err = DiffLabels(C, text("a", "b"), "", 0)
 	require.NoError(t, err)
 	require.Equal(t, []int32{1, 1}, l)
 }
@@ -226,4 +226,19 @@ func TestNormalizeLine(t *testing.T) {
 	require.False(t, IsPunctuationOnly("}else{"))
 	require.False(t, Scorable("   "))
 	require.True(t, Scorable("x++;"))
+}
+
+func TestDiffLabelsPythonIndentation(t *testing.T) {
+	buggy := text("def f(xs):", "    for x in xs:", "        if x:", "            return x", "        return None")
+	fixed := text("def f(xs):", "    for x in xs:", "        if x:", "            return x", "    return None")
+	l, a, err := DiffLabels(Python, buggy, fixed, 0)
+	require.NoError(t, err)
+	require.Equal(t, []int32{0, 0, 0, 0, 1}, l)
+	require.Equal(t, []int32{0, 1, 2, 3, 4}, a)
+	// Tabs for spaces of the same width: no change.
+	_, _, err = DiffLabels(Python, strings.ReplaceAll(buggy, "        ", "\t"), buggy, 0)
+	require.ErrorIs(t, err, ErrNoDifference)
+	// Outside Python the same re-indentation is cosmetic.
+	_, _, err = DiffLabels(C, buggy, fixed, 0)
+	require.ErrorIs(t, err, ErrNoDifference)
 }

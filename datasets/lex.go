@@ -187,7 +187,7 @@ func cStringEnd(lang Language, s string) int {
 }
 
 // pythonStringStart reports the prefix-plus-quote length of a Python string literal opening s
-// (r"", b'', f"""...""", rb'' ...), or 0.
+// (r"", b”, f"""...""", rb” ...), or 0.
 func pythonStringStart(s string) int {
 	j := 0
 	for j < len(s) && j < 2 && strings.IndexByte("rRbBuUfF", s[j]) >= 0 {

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -122,6 +123,29 @@ func NormalizeLine(line string) string {
 
 func isIdentRune(r rune) bool {
 	return r == '_' || r == '$' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// normalizeFor is NormalizeLine made language-aware: in Python, where indentation is syntax, a
+// non-blank line also keeps its indentation width (tabs to the next multiple of 8), so moving a
+// statement into or out of a block is a change; a change of indentation characters that keeps
+// the width is not.
+func normalizeFor(lang Language, line string) string {
+	n := NormalizeLine(line)
+	if lang != Python || n == "" {
+		return n
+	}
+	width := 0
+	for _, c := range line {
+		switch c {
+		case ' ':
+			width++
+		case '\t':
+			width += 8 - width%8
+		default:
+			return strconv.Itoa(width) + "|" + n
+		}
+	}
+	return n
 }
 
 // indentOf returns the leading whitespace of a line.

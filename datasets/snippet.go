@@ -118,15 +118,20 @@ var snippetColumns = []string{"id", "pair_id", "language", "source", "task", "ro
 // SnippetSchemaVersion is written to the file's key/value metadata under "pttrust.schema".
 const SnippetSchemaVersion = "snippets/1"
 
-// snippetRowsPerGroup bounds the rows a writer buffers (and a reader holds) at once.
-const snippetRowsPerGroup = 1024
+// snippetRowsPerGroup and snippetBytesPerGroup bound a row group, which a writer buffers and a
+// reader holds in memory: 1024 rows, or fewer whose code adds up to 32 MB.
+const (
+	snippetRowsPerGroup  = 1024
+	snippetBytesPerGroup = 32 << 20
+)
 
 // WriteSnippets writes the snippets that produce hands to write into a Parquet file at path and
 // returns how many it wrote. Each row is validated (Snippet.Validate) and IDs must be unique;
 // the first invalid row, or an error of produce, aborts the write. The write is atomic: rows go
 // to a temporary file in the same directory that is renamed over path only when complete, so a
 // failed or interrupted write leaves no file (and an older file at path untouched). Rows are
-// streamed in row groups of 1024, zstd-compressed; the bytes depend only on the rows.
+// streamed in row groups of at most 1024 rows and about 32 MB of code, zstd-compressed; the
+// bytes depend only on the rows.
 func WriteSnippets(path string, produce func(write func(Snippet) error) error) (int, error) {
 	n := 0
 	err := atomicfile.Write(path, func(w io.Writer) error {
@@ -138,6 +143,7 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 		)
 		seen := map[string]struct{}{}
 		buf := make([]Snippet, 0, 64)
+		groupBytes := 0 // code bytes in the open row group
 		flush := func() error {
 			if len(buf) == 0 {
 				return nil
@@ -147,6 +153,10 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 			}
 			clear(buf)
 			buf = buf[:0]
+			if groupBytes >= snippetBytesPerGroup {
+				groupBytes = 0
+				return pw.Flush() // end the row group early: long programs
+			}
 			return nil
 		}
 		write := func(s Snippet) error {
@@ -158,8 +168,9 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 			}
 			seen[s.ID] = struct{}{}
 			buf = append(buf, s)
+			groupBytes += len(s.Code)
 			n++
-			if len(buf) == cap(buf) {
+			if len(buf) == cap(buf) || groupBytes >= snippetBytesPerGroup {
 				return flush()
 			}
 			return nil
@@ -215,8 +226,12 @@ func ReadSnippets(path string, fn func(Snippet) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("datasets: snippets %s: not a readable Parquet file (truncated or corrupt?): %w", path, err)
 	}
+	have := map[string]bool{}
+	for _, f := range pf.Schema().Fields() {
+		have[f.Name()] = true
+	}
 	for _, c := range snippetColumns {
-		if _, ok := pf.Schema().Lookup(c); !ok {
+		if !have[c] {
 			return fmt.Errorf("datasets: snippets %s: not a snippets file: no column %q", path, c)
 		}
 	}

@@ -100,6 +100,7 @@ type walker struct {
 	seenPath map[string]struct{}
 	fn       func(File) error
 	buf      []byte
+	current  string // Source of the entry being visited
 }
 
 func (w *walker) anyAllowed(langs []Language) bool {
@@ -128,14 +129,18 @@ type entry struct {
 	open    func() (io.ReadCloser, error)
 }
 
-// skip counts a left-out candidate.
+// skip counts a left-out candidate (the entry being visited).
 func (w *walker) skip(l Language, r SkipReason) {
 	w.stats.lang(l).Skipped[r]++
 	w.root.Skipped++
+	if w.opts.OnSkip != nil {
+		w.opts.OnSkip(w.current, l, r)
+	}
 }
 
 // visit runs one entry through the filters and hands it to fn when it passes.
 func (w *walker) visit(root Root, e entry) error {
+	w.current = e.source
 	nameLang, ok := LanguageOfName(e.rel)
 	if !ok || !slices.Contains(root.Language.Family(), nameLang) {
 		return nil

@@ -1,0 +1,5 @@
+package b
+
+func Last(xs []int) int {
+	return xs[len(xs)]
+}

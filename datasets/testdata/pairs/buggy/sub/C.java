@@ -1,0 +1,6 @@
+class C {
+    static int sign(int x) {
+        if (x > 0) return 1;
+        return -1;
+    }
+}
