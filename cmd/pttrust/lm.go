@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pttrust/pttrust/models"
+	"github.com/pttrust/pttrust/models/tinycoder"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +28,7 @@ type lmLogProbsOptions struct {
 func newLMLogProbsCmd() *cobra.Command {
 	var o lmLogProbsOptions
 	cmd := &cobra.Command{
-		Use:   "logprobs --model DIR FILE...",
+		Use:   "logprobs [--model DIR] FILE...",
 		Short: "Print per source line the mean and min token log-prob and the mean entropy",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -36,9 +37,8 @@ func newLMLogProbsCmd() *cobra.Command {
 			return runLMLogProbs(cmd.OutOrStdout(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json)")
+	cmd.Flags().StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json); default: the embedded tinycoder")
 	cmd.Flags().IntVar(&o.Window, "window", 0, "tokens per forward pass for long files (0: min(context, 1024))")
-	_ = cmd.MarkFlagRequired("model")
 	return cmd
 }
 
@@ -47,9 +47,16 @@ func runLMLogProbs(w io.Writer, o lmLogProbsOptions) error {
 	if err != nil {
 		return err
 	}
-	m, tok, err := models.LoadWithTokenizer(o.ModelDir, backend)
+	dir, err := modelDir(o.ModelDir)
 	if err != nil {
 		return err
+	}
+	m, tok, err := models.LoadWithTokenizer(dir, backend)
+	if err != nil {
+		return err
+	}
+	if o.ModelDir == "" {
+		m.Source = tinycoder.ID + " (embedded)"
 	}
 	failed := 0
 	for _, path := range o.Files {
@@ -83,4 +90,12 @@ func num(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.3f", v)
+}
+
+// modelDir resolves --model: a directory as given, or the embedded default model (tinycoder).
+func modelDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return tinycoder.Dir()
 }
