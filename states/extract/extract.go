@@ -1,0 +1,412 @@
+package extract
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pttrust/pttrust/datasets"
+	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/models"
+	"github.com/pttrust/pttrust/models/tokenizer"
+)
+
+// Result summarises a run.
+type Result struct {
+	// OutDir holds the shards and the manifest.
+	OutDir string
+	// Manifest is the final manifest.
+	Manifest *Manifest
+	// Resumed is the number of shards found complete and kept.
+	Resumed int
+	// Problems lists the snippets and lines of this run that gave no row.
+	Problems []Problem
+	// Shapes counts the forward passes of this run by padded shape [batch rows, length]; every
+	// new shape compiles a graph.
+	Shapes map[[2]int]int
+	// Forward is the time spent in forward passes, Total the time of the whole run.
+	Forward, Total time.Duration
+}
+
+// Extract runs the model of cfg over the snippets of cfg.DataPath and writes line states into
+// cfg.OutDir (see the package documentation). progress receives a progress bar and one line per
+// problem; it may be nil. A run in a directory holding a manifest of the same settings resumes
+// after its last complete shard; a manifest of other settings is an error.
+func Extract(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	backend, err := models.NewBackend(cfg.Backend)
+	if err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	m, tok, err := models.LoadWithTokenizer(cfg.ModelDir, backend)
+	if err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	return extractWith(ctx, cfg, m, tok, progress)
+}
+
+// extractWith is Extract with a loaded model.
+func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenizer.Tokenizer, out io.Writer) (*Result, error) {
+	r, err := resolve(cfg, m)
+	if err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	settings, err := makeSettings(r, m)
+	if err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	man, err := resume(r, settings)
+	if err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	res := &Result{OutDir: r.OutDir, Manifest: man, Resumed: len(man.Shards)}
+	defer func(t0 time.Time) { res.Total = time.Since(t0) }(time.Now())
+	p := newProgress(out, settings.Data.Snippets, man.Snippets)
+	if res.Resumed > 0 && !man.Complete {
+		p.message("resuming after %d complete shards (%d of %d snippets)", res.Resumed, man.Snippets, settings.Data.Snippets)
+	}
+	if settings.Data.Snippets == 0 {
+		p.message("%s holds no snippets: nothing to extract", r.DataPath)
+	}
+	if man.Complete {
+		p.message("%s: already complete (%d shards, %d rows)", r.OutDir, len(man.Shards), man.Rows)
+		return res, nil
+	}
+	if err := writeManifest(r.OutDir, man); err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
+
+	x := &extractor{r: r, m: m, tok: tok, p: p, man: man, res: res, ctx: ctx,
+		withTemplate: len(tok.EncodeWithSpecial("")) > 0}
+	x.hooks = append(slices.Clone(r.Hooks), models.HookTokenLogProb, models.HookTokenEntropy)
+	if r.attnLayer >= 0 {
+		x.hooks = append(x.hooks, models.AttnPattern(r.attnLayer))
+	}
+	x.heads = m.Config.NumHeads
+	x.shardStart = man.Snippets
+	err = readSnippets(r.DataPath, man.Snippets, func(index int, s datasets.Snippet) error {
+		x.chunk = append(x.chunk, indexed{index, s})
+		if len(x.chunk) == packSnippets || index+1-x.shardStart == r.ShardSnippets {
+			if err := x.runChunk(); err != nil {
+				return err
+			}
+		}
+		if index+1-x.shardStart == r.ShardSnippets {
+			return x.writeShard(index + 1)
+		}
+		return nil
+	})
+	if err == nil && x.shardStart < settings.Data.Snippets {
+		if err = x.runChunk(); err == nil {
+			err = x.writeShard(settings.Data.Snippets)
+		}
+	}
+	if err != nil {
+		p.finish()
+		return res, fmt.Errorf("states extract: %w", err)
+	}
+	man.Complete = true
+	if err := writeManifest(r.OutDir, man); err != nil {
+		return res, fmt.Errorf("states extract: %w", err)
+	}
+	p.finish()
+	p.message("wrote %d rows in %d shards to %s (%d problems, see %s)", man.Rows, len(man.Shards), r.OutDir, man.Problems, ManifestName)
+	return res, nil
+}
+
+type indexed struct {
+	index int
+	s     datasets.Snippet
+}
+
+// extractor holds the state of one run.
+type extractor struct {
+	ctx          context.Context
+	r            *resolved
+	m            *models.Model
+	tok          *tokenizer.Tokenizer
+	p            *progress
+	man          *Manifest
+	res          *Result
+	withTemplate bool
+	hooks        []string
+	heads        int
+
+	shardStart int       // first snippet of the open shard
+	chunk      []indexed // snippets waiting to be packed
+	rows       []Row     // rows of the open shard
+	tokens     int       // tokens of the open shard
+	probs      []Problem // problems of the open shard
+}
+
+// item is one window of one snippet, a row of a batch.
+type item struct {
+	w   *snippetWork
+	win int
+	ids []int32
+}
+
+// runChunk tokenizes the waiting snippets, packs their windows into batches, runs them and
+// appends the rows, in input order, to the open shard.
+func (x *extractor) runChunk() error {
+	chunk := x.chunk
+	x.chunk = x.chunk[:0]
+	var works []*snippetWork
+	var items []item
+	for _, c := range chunk {
+		w, probs := prepare(x.r, x.tok, x.withTemplate, c.index, c.s)
+		for _, pr := range probs {
+			x.p.message("%s", pr)
+		}
+		x.probs = append(x.probs, probs...)
+		x.p.problems += len(probs)
+		if w == nil {
+			continue
+		}
+		works = append(works, w)
+		x.tokens += w.tokens
+		for i, win := range w.wins {
+			items = append(items, item{w: w, win: i, ids: w.ids[win.start:win.end]})
+		}
+	}
+	clear(chunk)
+	// Longest first; ties in input order: batches depend only on the chunk.
+	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.ids), len(a.ids)) })
+	for len(items) > 0 {
+		if err := x.ctx.Err(); err != nil {
+			return err
+		}
+		heads := x.heads
+		if x.r.attnLayer < 0 {
+			heads = 0 // no pattern to bound
+		}
+		n := batchSize(len(items), len(items[0].ids), x.r.BatchTokens, heads)
+		batch := items[:n]
+		items = items[n:]
+		ids := make([][]int32, n)
+		real := 0
+		for i, it := range batch {
+			ids[i] = it.ids
+			real += len(it.ids)
+		}
+		t0 := time.Now()
+		res, err := x.m.Run(ids, models.Request{Hooks: x.hooks})
+		x.res.Forward += time.Since(t0)
+		if err != nil {
+			return err
+		}
+		for i, it := range batch {
+			it.w.fill(x.r, it.win, res, i)
+		}
+		x.p.tokens += real
+		x.p.real += real
+		x.p.padded += bucketLen(n) * bucketLen(len(batch[0].ids))
+		x.p.rect += n * len(batch[0].ids)
+		if x.res.Shapes == nil {
+			x.res.Shapes = map[[2]int]int{}
+		}
+		x.res.Shapes[[2]int{bucketLen(n), bucketLen(len(batch[0].ids))}]++
+		x.p.update(false)
+	}
+	for _, w := range works {
+		x.rows = append(x.rows, w.rows...)
+		x.p.lines += len(w.rows)
+	}
+	x.p.done += len(chunk)
+	x.p.update(false)
+	return nil
+}
+
+// patternBudget bounds the attention-pattern floats of one batch (batch x heads x len x len).
+const patternBudget = 32 << 20
+
+// batchSize picks how many of the remaining items (longest first, the first of length maxLen)
+// go into the next batch: as many as fit BatchTokens at the bucketed length and the pattern
+// budget, rounded down to a power of two so that the backend pads no extra rows.
+func batchSize(remaining, maxLen, batchTokens, heads int) int {
+	s := bucketLen(maxLen)
+	n := max(1, batchTokens/s)
+	n = min(n, max(1, patternBudget/(max(1, heads)*s*s)), remaining)
+	p := 1
+	for p*2 <= n {
+		p *= 2
+	}
+	return p
+}
+
+// bucketLen is the models package's shape bucket (powers of two up to 256, then multiples of
+// 256); it only serves the padding statistics and batch sizes.
+func bucketLen(n int) int {
+	if n > 256 {
+		return (n + 255) / 256 * 256
+	}
+	b := 1
+	for b < n {
+		b *= 2
+	}
+	return b
+}
+
+// writeShard writes the open shard, covering snippets [shardStart, end), and the manifest.
+func (x *extractor) writeShard(end int) error {
+	i := len(x.man.Shards)
+	name := ShardName(i)
+	sum, size, err := writeShard(filepath.Join(x.r.OutDir, name), x.r.columns, x.r.Hooks, x.rows)
+	if err != nil {
+		return err
+	}
+	info := ShardInfo{File: name, FirstSnippet: x.shardStart, Snippets: end - x.shardStart, Rows: len(x.rows),
+		Tokens: x.tokens, SHA256: sum, Bytes: size, Problems: x.probs}
+	x.man.Shards = append(x.man.Shards, info)
+	x.man.Snippets += info.Snippets
+	x.man.Rows += info.Rows
+	x.man.Tokens += info.Tokens
+	x.man.Problems += len(info.Problems)
+	x.man.Code = buildinfo.Get()
+	if err := writeManifest(x.r.OutDir, x.man); err != nil {
+		return err
+	}
+	x.res.Problems = append(x.res.Problems, x.probs...)
+	clear(x.rows)
+	x.rows, x.probs, x.tokens = x.rows[:0], nil, 0
+	x.shardStart = end
+	x.p.update(true)
+	if afterShard != nil {
+		afterShard(i)
+	}
+	return nil
+}
+
+// afterShard, when set (by tests), is called after each shard and its manifest are written.
+var afterShard func(shard int)
+
+// makeSettings identifies the model and the data.
+func makeSettings(r *resolved, m *models.Model) (Settings, error) {
+	s := Settings{Schema: SchemaVersion, Hooks: r.Hooks, Window: r.window, Stride: r.stride,
+		BatchTokens: r.BatchTokens, ShardSnippets: r.ShardSnippets, AttentionLayer: r.attnLayer, Backend: m.Backend.Name()}
+	var err error
+	s.Model = ModelInfo{Source: filepath.Base(filepath.Clean(r.ModelDir)), ModelType: m.Config.ModelType,
+		NumLayers: m.Config.NumLayers, DModel: m.Config.DModel}
+	if s.Model.ConfigSHA256, _, err = fileSHA256(filepath.Join(r.ModelDir, "config.json")); err != nil {
+		return s, err
+	}
+	if s.Model.TokenizerSHA256, _, err = fileSHA256(filepath.Join(r.ModelDir, models.TokenizerFile)); err != nil {
+		return s, err
+	}
+	entries, err := os.ReadDir(r.ModelDir)
+	if err != nil {
+		return s, err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".safetensors") {
+			if info, err := e.Info(); err == nil {
+				s.Model.WeightsBytes += info.Size()
+			}
+		}
+	}
+	if s.Data.Snippets, err = countSnippets(r.DataPath); err != nil {
+		return s, err
+	}
+	if s.Data.SHA256, s.Data.Bytes, err = fileSHA256(r.DataPath); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// resume returns the manifest to continue from: the directory's own when its settings match and
+// with the shards whose bytes still match their recorded SHA-256 (up to the first that does
+// not), or a fresh one. Shard files past the kept ones and temporary files of an interrupted
+// write are removed.
+func resume(r *resolved, s Settings) (*Manifest, error) {
+	fresh := &Manifest{Schema: SchemaVersion, ConfigHash: s.Hash(), Settings: s, ModelDir: r.ModelDir,
+		DataPath: r.DataPath, Columns: map[string]string{}, Shards: []ShardInfo{}, Code: buildinfo.Get()}
+	for i, h := range r.Hooks {
+		fresh.Columns[h] = r.columns[i]
+	}
+	man := fresh
+	old, err := ReadManifest(r.OutDir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case old.ConfigHash != fresh.ConfigHash:
+		return nil, fmt.Errorf("%s holds a run with other settings (%s); use another --out directory or remove it",
+			r.OutDir, settingsDiff(old.Settings, s))
+	default:
+		man = fresh
+		for _, sh := range old.Shards {
+			sum, _, err := fileSHA256(filepath.Join(r.OutDir, sh.File))
+			if err != nil || sum != sh.SHA256 || sh.File != ShardName(len(man.Shards)) {
+				break
+			}
+			man.Shards = append(man.Shards, sh)
+			man.Snippets += sh.Snippets
+			man.Rows += sh.Rows
+			man.Tokens += sh.Tokens
+			man.Problems += len(sh.Problems)
+		}
+		man.Complete = old.Complete && len(man.Shards) == len(old.Shards) && man.Snippets == s.Data.Snippets
+	}
+	entries, err := os.ReadDir(r.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	if old == nil {
+		// The manifest is written before the first shard: shard files without one are not ours.
+		for _, e := range entries {
+			if n := e.Name(); strings.HasPrefix(n, "shard-") && strings.HasSuffix(n, ".parquet") {
+				return nil, fmt.Errorf("%s holds %s but no %s: not an extraction directory; use another --out directory", r.OutDir, n, ManifestName)
+			}
+		}
+	}
+	keep := map[string]bool{}
+	for _, sh := range man.Shards {
+		keep[sh.File] = true
+	}
+	for _, e := range entries {
+		n := e.Name()
+		stale := strings.HasPrefix(n, ".shard-") || strings.HasPrefix(n, "."+ManifestName+".tmp-") ||
+			(strings.HasPrefix(n, "shard-") && strings.HasSuffix(n, ".parquet") && !keep[n])
+		if stale {
+			if err := os.Remove(filepath.Join(r.OutDir, n)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return man, nil
+}
+
+// settingsDiff names the settings that differ.
+func settingsDiff(a, b Settings) string {
+	var d []string
+	add := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			d = append(d, fmt.Sprintf("%s %v, now %v", name, x, y))
+		}
+	}
+	add("schema", a.Schema, b.Schema)
+	add("model", a.Model, b.Model)
+	add("data sha256", a.Data.SHA256, b.Data.SHA256)
+	add("hooks", a.Hooks, b.Hooks)
+	add("window", a.Window, b.Window)
+	add("batch tokens", a.BatchTokens, b.BatchTokens)
+	add("shard snippets", a.ShardSnippets, b.ShardSnippets)
+	add("attention layer", a.AttentionLayer, b.AttentionLayer)
+	add("backend", a.Backend, b.Backend)
+	if len(d) == 0 {
+		return "settings hash differs"
+	}
+	return "was " + strings.Join(d, "; ")
+}
