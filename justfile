@@ -6,9 +6,13 @@ export GOEXPERIMENT := "simd"
 build:
     go build -o bin/pttrust ./cmd/pttrust
 
-# The main job on the embedded defaults (per-line log-probs of a source file).
+# The main job on the embedded defaults (per-line log-probs of a source file, tinycoder model).
 demo: build
-    ./bin/pttrust lm logprobs --model models/testdata/golden/qwen2 models/forward.go
+    ./bin/pttrust lm logprobs states/lines.go
+
+# Retrain the default model (about 80 minutes on 2 cores; resumable).
+train-tinycoder: build
+    ./bin/pttrust lm train --config experiments/tinycoder.toml
 
 # The whole test suite, as CI runs it.
 test:
@@ -16,7 +20,7 @@ test:
 
 # Benchmarks: forward pass (tiny and Qwen2.5-Coder-0.5B-shaped) with the matmul reference.
 bench:
-    go test -run '^$' -bench . -benchtime 3x -timeout 60m ./models/
+    go test -run '^$' -bench . -benchtime 3x -timeout 60m ./models/ ./models/train/
 
 # Fuzz the safetensors header parser for a while (the corpus is kept in testdata).
 fuzz time="3m":
