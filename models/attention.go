@@ -3,6 +3,9 @@ package models
 import (
 	"math"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/nn"
+
 	"github.com/gomlx/compute/shapes"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -23,9 +26,7 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantP
 		parts := Split(qkv, -1, 3)
 		q, k, v = parts[0], parts[1], parts[2]
 	} else {
-		q = linear(scope.In("q"), x, h*hd, cfg.QKVBias)
-		k = linear(scope.In("k"), x, kvh*hd, cfg.QKVBias)
-		v = linear(scope.In("v"), x, kvh*hd, cfg.QKVBias)
+		q, k, v = fusedQKV(scope, x, h*hd, kvh*hd, cfg.QKVBias)
 	}
 	q = Reshape(q, batch, seq, h, hd)   // [batch, seq, heads, headDim]
 	k = Reshape(k, batch, seq, kvh, hd) // [batch, seq, kvHeads, headDim]
@@ -62,4 +63,23 @@ func slidingWindowMask(g *Graph, seq, window int) *Node {
 	j := Iota(g, shapes.Make(int32Type, seq, seq), 1)         // column index
 	inWindow := GreaterThan(j, SubScalar(i, float64(window))) // j > i - window
 	return Reshape(LogicalAnd(causal, inWindow), 1, seq, 1, seq)
+}
+
+// fusedQKV projects x to queries, keys and values with one matmul over the concatenated weights
+// (the key/value projections alone are narrow matmuls that use the CPU poorly), then splits.
+// x: [batch, seq, d]; returns [batch, seq, qDim], [batch, seq, kvDim], [batch, seq, kvDim].
+func fusedQKV(scope *model.Scope, x *Node, qDim, kvDim int, bias bool) (q, k, v *Node) {
+	g := x.Graph()
+	d := x.Shape().Dim(-1)
+	sq, sk, sv := scope.In("q"), scope.In("k"), scope.In("v")
+	w := Concatenate([]*Node{weight(sq, g, "weights", qDim, d), weight(sk, g, "weights", kvDim, d), weight(sv, g, "weights", kvDim, d)}, 0)
+	var b *Node
+	if bias {
+		b = Concatenate([]*Node{weight(sq, g, "biases", qDim), weight(sk, g, "biases", kvDim), weight(sv, g, "biases", kvDim)}, 0)
+	}
+	qkv := nn.Dense(x, w, b, compute.DenseLayoutOutputsInput) // [batch, seq, qDim + 2 kvDim]
+	q = Slice(qkv, AxisRange(), AxisRange(), AxisRange(0, qDim))
+	k = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim, qDim+kvDim))
+	v = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim+kvDim))
+	return q, k, v
 }
