@@ -196,7 +196,7 @@ func (a *Array) Row(idx ...int) []float32 {
 // Run executes one forward pass over a batch of token sequences. Rows shorter than the longest are
 // padded on the right with token 0; because attention is causal, padding never changes the values
 // at real positions. Internally the batch and sequence axes are padded further, to shape buckets
-// (see bucketLen), so that a few compiled graphs serve every input; the returned arrays are
+// (see BucketLen), so that a few compiled graphs serve every input; the returned arrays are
 // trimmed back to [len(ids), longest row, ...].
 func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	p, err := makePlan(m.Config, req.Hooks, req.StopAtLayer)
@@ -213,11 +213,11 @@ func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	if err := checkSeq(m.Config, seq); err != nil {
 		return nil, fmt.Errorf("models: %w", err)
 	}
-	padSeq := bucketLen(seq)
+	padSeq := BucketLen(seq)
 	if !m.Config.Rotary {
 		padSeq = min(padSeq, m.Config.MaxPositions)
 	}
-	padBatch := bucketLen(len(ids))
+	padBatch := BucketLen(len(ids))
 	flat := make([]int32, padBatch*padSeq)
 	for b, row := range ids {
 		for t, id := range row {
@@ -249,8 +249,9 @@ func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	return res, nil
 }
 
-// bucketLen rounds n up to a shape bucket: powers of two up to 256, then multiples of 256.
-func bucketLen(n int) int {
+// BucketLen rounds n up to a shape bucket: powers of two up to 256, then multiples of 256. Run
+// pads the batch and sequence axes to buckets so that a few compiled graphs serve every input.
+func BucketLen(n int) int {
 	if n > 256 {
 		return (n + 255) / 256 * 256
 	}

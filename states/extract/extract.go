@@ -212,12 +212,12 @@ func (x *extractor) runChunk() error {
 		}
 		x.p.tokens += real
 		x.p.real += real
-		x.p.padded += bucketLen(n) * bucketLen(len(batch[0].ids))
+		x.p.padded += models.BucketLen(n) * models.BucketLen(len(batch[0].ids))
 		x.p.rect += n * len(batch[0].ids)
 		if x.res.Shapes == nil {
 			x.res.Shapes = map[[2]int]int{}
 		}
-		x.res.Shapes[[2]int{bucketLen(n), bucketLen(len(batch[0].ids))}]++
+		x.res.Shapes[[2]int{models.BucketLen(n), models.BucketLen(len(batch[0].ids))}]++
 		x.p.update(false)
 	}
 	for _, w := range works {
@@ -236,7 +236,7 @@ const patternBudget = 32 << 20
 // go into the next batch: as many as fit BatchTokens at the bucketed length and the pattern
 // budget, rounded down to a power of two so that the backend pads no extra rows.
 func batchSize(remaining, maxLen, batchTokens, heads int) int {
-	s := bucketLen(maxLen)
+	s := models.BucketLen(maxLen)
 	n := max(1, batchTokens/s)
 	n = min(n, max(1, patternBudget/(max(1, heads)*s*s)), remaining)
 	p := 1
@@ -244,19 +244,6 @@ func batchSize(remaining, maxLen, batchTokens, heads int) int {
 		p *= 2
 	}
 	return p
-}
-
-// bucketLen is the models package's shape bucket (powers of two up to 256, then multiples of
-// 256); it only serves the padding statistics and batch sizes.
-func bucketLen(n int) int {
-	if n > 256 {
-		return (n + 255) / 256 * 256
-	}
-	b := 1
-	for b < n {
-		b *= 2
-	}
-	return b
 }
 
 // writeShard writes the open shard, covering snippets [shardStart, end), and the manifest.
