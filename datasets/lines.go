@@ -1,28 +1,21 @@
 package datasets
 
 import (
+	"github.com/pttrust/pttrust/states"
 	"strconv"
 	"strings"
 	"unicode"
 )
 
-// CodeLines splits code into lines by the rule every stage of pttrust shares (states.SplitLines
-// uses the same one): a line ends at "\n", a "\r" just before the "\n" belongs to the terminator,
+// CodeLines splits code into lines by the rule every stage of pttrust shares (it is
+// states.SplitLines): a line ends at "\n", a "\r" just before the "\n" belongs to the terminator,
 // a last line without a terminator is a line, an empty text has no lines, and a text ending in
 // "\n" has no empty line after it. Snippet.Labels holds one label per element of CodeLines.
 func CodeLines(code string) []string {
-	var out []string
-	for start := 0; start < len(code); {
-		end, next := len(code), len(code)
-		if nl := strings.IndexByte(code[start:], '\n'); nl >= 0 {
-			end, next = start+nl, start+nl+1
-		}
-		content := end
-		if content > start && code[content-1] == '\r' {
-			content--
-		}
-		out = append(out, code[start:content])
-		start = next
+	lines := states.SplitLines(code)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.Text(code)
 	}
 	return out
 }
@@ -44,18 +37,10 @@ type rawLine struct {
 
 // splitRaw splits code as CodeLines does, keeping terminators.
 func splitRaw(code string) []rawLine {
-	var out []rawLine
-	for start := 0; start < len(code); {
-		end, next := len(code), len(code)
-		if nl := strings.IndexByte(code[start:], '\n'); nl >= 0 {
-			end, next = start+nl, start+nl+1
-		}
-		content := end
-		if content > start && code[content-1] == '\r' {
-			content--
-		}
-		out = append(out, rawLine{text: code[start:content], term: code[content:next]})
-		start = next
+	lines := states.SplitLines(code)
+	out := make([]rawLine, len(lines))
+	for i, l := range lines {
+		out[i] = rawLine{text: code[l.Start:l.End], term: code[l.End:l.Next]}
 	}
 	return out
 }
