@@ -206,7 +206,82 @@ func WriteSnippetSlice(path string, rows []Snippet) error {
 // memory at a time. Each row is validated. A file that is not Parquet, is truncated or
 // corrupt, or lacks a column of Snippet gives an error naming the file (and the row where one
 // is to blame). fn may return StopWalk to end early without error.
-func ReadSnippets(path string, fn func(Snippet) error) (err error) {
+func ReadSnippets(path string, fn func(Snippet) error) error {
+	rows := 0
+	err := ScanSnippets(path, 0, func(row int, s Snippet) error {
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, err)
+		}
+		rows++
+		return fn(s)
+	})
+	if errors.Is(err, StopWalk) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if n, err := CountSnippets(path); err != nil {
+		return err
+	} else if rows != n {
+		return fmt.Errorf("datasets: snippets %s: read %d rows, the footer says %d", path, rows, n)
+	}
+	return nil
+}
+
+// CountSnippets returns the number of rows of a snippets file, from its footer.
+func CountSnippets(path string) (n int, err error) {
+	err = withSnippetFile(path, func(pf *parquet.File) error {
+		n = int(pf.NumRows())
+		return nil
+	})
+	return n, err
+}
+
+// ScanSnippets streams the rows of a snippets file from row index from on, in file order, one
+// row group in memory at a time (row groups wholly before from are not decoded), passing each
+// row's index. Unlike ReadSnippets it does not validate rows, so a caller can report an invalid
+// row and go on. The file errors are those of ReadSnippets.
+func ScanSnippets(path string, from int, fn func(row int, s Snippet) error) error {
+	return withSnippetFile(path, func(pf *parquet.File) error {
+		row := 0
+		buf := make([]Snippet, 64)
+		for _, rg := range pf.RowGroups() {
+			if n := int(rg.NumRows()); row+n <= from {
+				row += n
+				continue
+			}
+			r := parquet.NewGenericRowGroupReader[Snippet](rg)
+			for {
+				clear(buf) // fn may keep rows: never let the reader reuse their slices
+				k, rerr := r.Read(buf)
+				for i := range k {
+					if row >= from {
+						if err := fn(row, buf[i]); err != nil {
+							r.Close()
+							return err
+						}
+					}
+					row++
+				}
+				if errors.Is(rerr, io.EOF) {
+					break
+				}
+				if rerr != nil {
+					r.Close()
+					return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, rerr)
+				}
+			}
+			if err := r.Close(); err != nil {
+				return fmt.Errorf("datasets: snippets %s: %w", path, err)
+			}
+		}
+		return nil
+	})
+}
+
+// withSnippetFile opens a snippets file, checks its columns and hands the Parquet file to fn.
+func withSnippetFile(path string, fn func(*parquet.File) error) (err error) {
 	defer func() {
 		// parquet-go panics on some corruptions instead of returning an error.
 		if r := recover(); r != nil {
@@ -222,6 +297,9 @@ func ReadSnippets(path string, fn func(Snippet) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("datasets: snippets %s: %w", path, err)
 	}
+	if info.Size() == 0 {
+		return fmt.Errorf("datasets: snippets %s: empty file (0 bytes), not a Parquet snippets file", path)
+	}
 	pf, err := parquet.OpenFile(f, info.Size())
 	if err != nil {
 		return fmt.Errorf("datasets: snippets %s: not a readable Parquet file (truncated or corrupt?): %w", path, err)
@@ -235,43 +313,7 @@ func ReadSnippets(path string, fn func(Snippet) error) (err error) {
 			return fmt.Errorf("datasets: snippets %s: not a snippets file: no column %q", path, c)
 		}
 	}
-	row := 0
-	buf := make([]Snippet, 64)
-	for _, rg := range pf.RowGroups() {
-		r := parquet.NewGenericRowGroupReader[Snippet](rg)
-		for {
-			clear(buf) // fn may keep rows: never let the reader reuse their slices
-			k, rerr := r.Read(buf)
-			for i := range k {
-				if err := buf[i].Validate(); err != nil {
-					r.Close()
-					return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, err)
-				}
-				if err := fn(buf[i]); err != nil {
-					r.Close()
-					if errors.Is(err, StopWalk) {
-						return nil
-					}
-					return err
-				}
-				row++
-			}
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			if rerr != nil {
-				r.Close()
-				return fmt.Errorf("datasets: snippets %s: row %d: %w", path, row, rerr)
-			}
-		}
-		if err := r.Close(); err != nil {
-			return fmt.Errorf("datasets: snippets %s: %w", path, err)
-		}
-	}
-	if int64(row) != pf.NumRows() {
-		return fmt.Errorf("datasets: snippets %s: read %d rows, the footer says %d", path, row, pf.NumRows())
-	}
-	return nil
+	return fn(pf)
 }
 
 // ReadAllSnippets reads a whole snippets file into memory (for small files and tests).

@@ -96,7 +96,7 @@ func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenize
 	}
 	x.heads = m.Config.NumHeads
 	x.shardStart = man.Snippets
-	err = readSnippets(r.DataPath, man.Snippets, func(index int, s datasets.Snippet) error {
+	err = datasets.ScanSnippets(r.DataPath, man.Snippets, func(index int, s datasets.Snippet) error {
 		x.chunk = append(x.chunk, indexed{index, s})
 		if len(x.chunk) == packSnippets || index+1-x.shardStart == r.ShardSnippets {
 			if err := x.runChunk(); err != nil {
@@ -303,7 +303,7 @@ func makeSettings(r *resolved, m *models.Model) (Settings, error) {
 			}
 		}
 	}
-	if s.Data.Snippets, err = countSnippets(r.DataPath); err != nil {
+	if s.Data.Snippets, err = datasets.CountSnippets(r.DataPath); err != nil {
 		return s, err
 	}
 	if s.Data.SHA256, s.Data.Bytes, err = fileSHA256(r.DataPath); err != nil {
