@@ -152,21 +152,27 @@ func TestPeakRSSFlat(t *testing.T) {
 	for _, mult := range []int{1, 10} {
 		data := filepath.Join(dir, fmt.Sprintf("x%d.parquet", mult))
 		require.NoError(t, datasets.WriteSnippetSlice(data, corpus(rssBase*mult)))
-		var out bytes.Buffer
-		cmd := child(t, "TestPeakRSSFlat", fmt.Sprintf("rss %s %s", data, filepath.Join(dir, fmt.Sprintf("out%d", mult))))
-		// The same tight GC settings for both sizes: peak RSS then measures what is live (model,
-		// graphs, one shard, one batch), not how far the heap drifted between collections, which
-		// on a busy machine varies by more than 10 % from run to run.
-		cmd.Env = append(cmd.Env, "GOGC=25", "GOMAXPROCS=1")
-		cmd.Stdout = &out
+		// The lowest of three runs: with other test packages running beside it, one run's peak
+		// can sit several percent above its usual value (seen: +13 % once, under load).
 		start := time.Now()
-		require.NoError(t, cmd.Run())
-		_, v, ok := strings.Cut(out.String(), "VmHWM_kB=")
-		require.True(t, ok, out.String())
-		n, err := strconv.Atoi(strings.Fields(v)[0])
-		require.NoError(t, err)
-		peak[mult] = n
-		t.Logf("input %dx (%d snippets): peak RSS %.1f MiB in %v (%s)", mult, rssBase*mult, float64(n)/1024, time.Since(start).Round(time.Millisecond), strings.TrimSpace(out.String()))
+		for try := range 3 {
+			var out bytes.Buffer
+			cmd := child(t, "TestPeakRSSFlat", fmt.Sprintf("rss %s %s", data, filepath.Join(dir, fmt.Sprintf("out%d-%d", mult, try))))
+			// The same tight GC settings for both sizes: peak RSS then measures what is live (model,
+			// graphs, one shard, one batch), not how far the heap drifted between collections, which
+			// on a busy machine varies by more than 10 % from run to run.
+			cmd.Env = append(cmd.Env, "GOGC=25", "GOMAXPROCS=1")
+			cmd.Stdout = &out
+			require.NoError(t, cmd.Run())
+			_, v, ok := strings.Cut(out.String(), "VmHWM_kB=")
+			require.True(t, ok, out.String())
+			n, err := strconv.Atoi(strings.Fields(v)[0])
+			require.NoError(t, err)
+			if try == 0 || n < peak[mult] {
+				peak[mult] = n
+			}
+		}
+		t.Logf("input %dx (%d snippets): lowest peak RSS of 3 runs %.1f MiB (%v in all)", mult, rssBase*mult, float64(peak[mult])/1024, time.Since(start).Round(time.Millisecond))
 	}
 	require.LessOrEqual(t, float64(peak[10]), 1.10*float64(peak[1]), "peak RSS grows with the input: %v", peak)
 }
