@@ -156,15 +156,7 @@ func matchGPT4(s string, i int, maxDigits int) int {
 	case clsLetter:
 		return runOf(s, i, clsLetter)
 	case clsNumber:
-		e := i + size
-		for k := 1; k < maxDigits; k++ {
-			_, c2, size2 := at(s, e)
-			if c2 != clsNumber {
-				break
-			}
-			e += size2
-		}
-		return e
+		return digitRun(s, i+size, maxDigits-1)
 	case clsOther:
 		// [^\r\n\p{L}\p{N}]?\p{L}+ (r is not \r, \n, L or N here).
 		if _, c2, _ := at(s, i+size); c2 == clsLetter {
@@ -186,6 +178,18 @@ func matchGPT4(s string, i int, maxDigits int) int {
 		}
 	}
 	return matchSpaces(s, i, true)
+}
+
+// digitRun extends a \p{N}{1,n} match that ends at byte e by up to more further numbers.
+func digitRun(s string, e, more int) int {
+	for range more {
+		_, c, size := at(s, e)
+		if c != clsNumber {
+			break
+		}
+		e += size
+	}
+	return e
 }
 
 // otherRun matches [^\s\p{L}\p{N}]+[\r\n]* at byte i.

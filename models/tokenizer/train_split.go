@@ -19,15 +19,7 @@ func matchTrain(s string, i int) int {
 	case clsLetter:
 		return runOf(s, i, clsLetter)
 	case clsNumber:
-		e := i + size
-		for k := 1; k < 3; k++ {
-			_, c2, size2 := at(s, e)
-			if c2 != clsNumber {
-				break
-			}
-			e += size2
-		}
-		return e
+		return digitRun(s, i+size, 2) // \p{N}{1,3}
 	case clsOther:
 		// [^\r\n\p{L}\p{N}]?\p{L}+, else [^\s\p{L}\p{N}]+ (nothing after it).
 		if _, c2, _ := at(s, i+size); c2 == clsLetter {
