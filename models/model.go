@@ -5,7 +5,6 @@ package models
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -368,10 +367,6 @@ func (m *Model) touch(key string) {
 	i := slices.Index(m.lru, key)
 	m.lru = append(append(m.lru[:i:i], m.lru[i+1:]...), key)
 }
-
-// nanOK is used by tests and callers that average per-token statistics: it reports whether v is a
-// real number (position 0 of token_logprob/token_entropy is NaN by definition).
-func nanOK(v float32) bool { return !math.IsNaN(float64(v)) }
 
 func fileExists(path string) bool {
 	_, err := os.Stat(path)

@@ -18,7 +18,7 @@ type Param struct {
 	// Shape in the Hugging Face layout: torch Linear weights are [out, in], GPT-2 Conv1D
 	// weights are [in, out].
 	Shape []int
-	// NoDecay marks norms, biases and embeddings' position tables that AdamW should not decay.
+	// NoDecay marks the norm scales/offsets and biases, which AdamW does not decay.
 	NoDecay bool
 }
 

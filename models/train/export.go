@@ -12,14 +12,13 @@ import (
 	"github.com/pttrust/pttrust/internal/buildinfo"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/safetensors"
-	"github.com/pttrust/pttrust/models/tokenizer"
 )
 
 // ModelCardFile is the human-readable record of how a shipped model was made.
 const ModelCardFile = "MODEL_CARD.md"
 
 // exportModel writes the trained model, its tokenizer and its model card to cfg.OutDir.
-func exportModel(cfg RunConfig, m *models.Model, tok *tokenizer.Tokenizer, tokPath string, tr *Trainer,
+func exportModel(cfg RunConfig, m *models.Model, tokPath string, tr *Trainer,
 	c *Corpus, trainTime, wallTime time.Duration) error {
 	meta := map[string]string{
 		"pttrust_model": cfg.Name, "pttrust_version": buildinfo.Get().String(), "seed": fmt.Sprint(cfg.Train.Seed),
@@ -35,11 +34,11 @@ func exportModel(cfg RunConfig, m *models.Model, tok *tokenizer.Tokenizer, tokPa
 	if err := writeAtomic(filepath.Join(cfg.OutDir, models.TokenizerFile), tj); err != nil {
 		return err
 	}
-	card := modelCard(cfg, m, tok, tr, c, trainTime, wallTime)
+	card := modelCard(cfg, m, tr, c, trainTime, wallTime)
 	return writeAtomic(filepath.Join(cfg.OutDir, ModelCardFile), []byte(card))
 }
 
-func modelCard(cfg RunConfig, m *models.Model, tok *tokenizer.Tokenizer, tr *Trainer, c *Corpus, trainTime, wallTime time.Duration) string {
+func modelCard(cfg RunConfig, m *models.Model, tr *Trainer, c *Corpus, trainTime, wallTime time.Duration) string {
 	var b strings.Builder
 	mc := m.Config
 	tokensSeen := int64(tr.Step()) * int64(cfg.Train.BatchSize*cfg.Train.SeqLen)
@@ -83,6 +82,5 @@ func modelCard(cfg RunConfig, m *models.Model, tok *tokenizer.Tokenizer, tr *Tra
 	fmt.Fprintf(&b, "## Reproduce\n\n```sh\nGOTOOLCHAIN=go1.27.4 GOEXPERIMENT=simd go run ./cmd/pttrust lm train --config %s\n```\n\n", cfg.ConfigPath)
 	fmt.Fprintf(&b, "Same machine kind, same source trees and seed give the same data, tokenizer and batch order; an\n")
 	fmt.Fprintf(&b, "interrupted run resumes from its last checkpoint in the work directory.\n")
-	_ = tok
 	return b.String()
 }

@@ -143,7 +143,7 @@ func RunPipeline(ctx context.Context, cfg RunConfig, po PipelineOptions, progres
 	} else if err := tr.Run(ctx); err != nil {
 		return err
 	}
-	return exportModel(cfg, m, tok, tokPath, tr, corpus, time.Since(trainStart), time.Since(start))
+	return exportModel(cfg, m, tokPath, tr, corpus, time.Since(trainStart), time.Since(start))
 }
 
 // obtainTokenizer loads the configured tokenizer, the one trained earlier in WorkDir, or trains one
