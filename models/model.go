@@ -264,63 +264,33 @@ func BucketLen(n int) int {
 // trim cuts a padded output back to batch rows and seq positions. Every hook is
 // [batch, seq, ...] except attention patterns, [batch, heads, seq, seq].
 func trim(a *Array, h Hook, batch, seq int) *Array {
-	shape := slices.Clone(a.Shape)
-	if shape[0] == batch && (len(shape) < 2 || shape[1] == seq) && h.Kind != hookAttnPattern {
+	shape := a.Shape
+	if h.Kind == hookAttnPattern { // [B, H, S, S] -> [batch, H, seq, seq]
+		heads, s := shape[1], shape[2]
+		out := &Array{Shape: []int{batch, heads, seq, seq}, Data: make([]float32, 0, batch*heads*seq*seq)}
+		for b := range batch {
+			for hd := range heads {
+				for q := range seq {
+					off := ((b*heads+hd)*s + q) * s
+					out.Data = append(out.Data, a.Data[off:off+seq]...)
+				}
+			}
+		}
+		return out
+	}
+	if shape[0] == batch && shape[1] == seq {
 		return a
 	}
-	keep := func(axis, i int) bool { // is index i of axis kept?
-		switch {
-		case axis == 0:
-			return i < batch
-		case h.Kind == hookAttnPattern && axis >= 2, h.Kind != hookAttnPattern && axis == 1:
-			return i < seq
-		}
-		return true
+	inner := 1 // [B, S, inner...] -> [batch, seq, inner...]
+	for _, d := range shape[2:] {
+		inner *= d
 	}
-	out := &Array{Shape: slices.Clone(shape)}
-	for axis := range shape {
-		n := 0
-		for i := range shape[axis] {
-			if keep(axis, i) {
-				n++
-			}
-		}
-		out.Shape[axis] = n
+	out := &Array{Shape: append([]int{batch, seq}, shape[2:]...), Data: make([]float32, 0, batch*seq*inner)}
+	for b := range batch {
+		off := b * shape[1] * inner
+		out.Data = append(out.Data, a.Data[off:off+seq*inner]...)
 	}
-	size := 1
-	for _, d := range out.Shape {
-		size *= d
-	}
-	out.Data = make([]float32, 0, size)
-	// Walk the kept index space row by row along the last axis.
-	inner := shape[len(shape)-1]
-	innerKeep := out.Shape[len(out.Shape)-1]
-	idx := make([]int, len(shape)-1)
-	for {
-		ok := true
-		for axis, i := range idx {
-			ok = ok && keep(axis, i)
-		}
-		if ok {
-			off := 0
-			for axis, i := range idx {
-				off = off*shape[axis] + i
-			}
-			out.Data = append(out.Data, a.Data[off*inner:off*inner+innerKeep]...)
-		}
-		axis := len(idx) - 1
-		for axis >= 0 {
-			idx[axis]++
-			if idx[axis] < shape[axis] {
-				break
-			}
-			idx[axis] = 0
-			axis--
-		}
-		if axis < 0 {
-			return out
-		}
-	}
+	return out
 }
 
 // maxGraphBytes bounds the weights held by cached compiled graphs: the pure-Go backend embeds
