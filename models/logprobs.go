@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/gomlx/compute"
 
@@ -26,13 +27,14 @@ type TokenScores struct {
 // in a window where it has at least window/2 tokens of context. window <= 0 picks
 // min(MaxPositions, 1024).
 func ScoreText(m *Model, tok *tokenizer.Tokenizer, text string, window int) (*TokenScores, error) {
-	tokens, err := tok.EncodeChecked(text)
-	if err != nil {
+	if !utf8.ValidString(text) {
+		_, err := tok.EncodeChecked(text) // names the offset of the first bad byte
 		return nil, err
 	}
-	if bosTokens := tok.EncodeWithSpecial(""); len(bosTokens) > 0 && len(tokens) > 0 {
-		tokens = tok.EncodeWithSpecial(text) // the model's own template (e.g. a BOS) when it has one
+	if text == "" {
+		return nil, fmt.Errorf("empty input: no tokens")
 	}
+	tokens := tok.EncodeWithSpecial(text) // with the model's own template (e.g. a BOS) if it has one
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("empty input: no tokens")
 	}
