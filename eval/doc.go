@@ -1,4 +1,5 @@
-// Package eval will hold the line-ranking metrics (top-k hit rate, any-hit, precision@k, AUROC,
-// AUPRC, F1 at the Youden threshold), the baselines and the cross-task/cross-language matrices
-// (see DESIGN.md, "Evaluation"). Not implemented yet: tracked by the stage-2 issue.
+// Package eval holds the line-ranking metrics of DESIGN.md, "Evaluation": per-snippet top-k hit
+// rate, any-hit and precision@k, line-level AUROC and AUPRC, F1 at the Youden threshold, 95 %
+// bootstrap confidence intervals resampling snippets, result tables and cross-source matrices
+// (Markdown / CSV), and PNG plots.
 package eval
