@@ -1,0 +1,289 @@
+package pretrain
+
+import (
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/nn"
+)
+
+// Store paths of the SAE's variables (scope "sae"), the dead-latent counter (scope "stats") and
+// AdamW's moments (/optim/m/<path>, /optim/v/<path>).
+const (
+	scopeSAE   = "sae"
+	scopeStats = "stats"
+	varWEnc    = "w_enc" // [dim, latents]; absent when tied (the encoder is w_dec transposed)
+	varBEnc    = "b_enc" // [latents]
+	varWDec    = "w_dec" // [latents, dim]; each row (a latent's decoder column) has unit norm
+	varBPre    = "b_pre" // [dim]
+	varSince   = "lines_since_fired"
+	optimScope = "/optim"
+)
+
+// Numerical constants shared by the graph and the Go encoder.
+const (
+	normEps  = 1e-5  // input LayerNorm: (x - mean) / sqrt(var + normEps)
+	zNormEps = 1e-12 // L2 normalisation of latents for the contrastive term
+	adamB1   = 0.9
+	adamB2   = 0.999
+	adamEps  = 1e-8
+	// bisectSteps: the k-th largest non-negative float32 of a row is found by bisection on its
+	// bit pattern (order-preserving for non-negative floats), exact after 31 halvings.
+	bisectSteps = 31
+)
+
+func saePath(name string) string   { return "/" + scopeSAE + "/" + name }
+func statsPath(name string) string { return "/" + scopeStats + "/" + name }
+func momentPath(kind, p string) string {
+	return optimScope + "/" + kind + p
+}
+
+// shape is the size of an SAE.
+type shape struct {
+	dim, latents, k, auxK int
+	tied, inputNorm       bool
+}
+
+// trainable lists the store paths of the trained variables.
+func (s shape) trainable() []string {
+	p := []string{saePath(varBEnc), saePath(varWDec), saePath(varBPre)}
+	if !s.tied {
+		p = append([]string{saePath(varWEnc)}, p...)
+	}
+	return p
+}
+
+func f32Var(scope *model.Scope, name string, dims ...int) *model.Variable {
+	return scope.VariableWithShape(name, shapes.Make(dtypes.Float32, dims...))
+}
+
+// layerNorm normalises each row to zero mean and unit variance (no learned parameters).
+// x: [batch, dim]; returns [batch, dim].
+func layerNorm(x *Node) *Node {
+	xc := Sub(x, ReduceAndKeep(x, ReduceMean, -1)) // [batch, dim]
+	v := ReduceAndKeep(Square(xc), ReduceMean, -1) // [batch, 1]
+	return Div(xc, Sqrt(AddScalar(v, normEps)))    // [batch, dim]
+}
+
+// preActivations is W_enc(x - b_pre) + b_enc. xn: [batch, dim]; returns [batch, latents].
+func preActivations(s shape, scope *model.Scope, xn *Node) *Node {
+	g := xn.Graph()
+	bPre := f32Var(scope, varBPre, s.dim).NodeValue(g)     // [dim]
+	bEnc := f32Var(scope, varBEnc, s.latents).NodeValue(g) // [latents]
+	xc := Sub(xn, InsertAxes(bPre, 0))                     // [batch, dim]
+	if s.tied {                                            // the encoder is W_dec^T: W_dec [latents, dim] is in the [out, in] layout
+		return nn.Dense(xc, f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g), bEnc, compute.DenseLayoutOutputsInput)
+	}
+	return nn.Dense(xc, f32Var(scope, varWEnc, s.dim, s.latents).NodeValue(g), bEnc, compute.DenseLayoutInputOutputs)
+}
+
+// kthLargest returns, per row, the k-th largest value of a non-negative v, or the smallest
+// positive float32 when fewer than k values are positive (so that v >= result keeps exactly the
+// positive values then). It bisects the float32 bit pattern, which orders non-negative floats,
+// for the smallest t with fewer than k values > t: exact after 31 halvings. Counting uses
+// Sign and Max rather than a comparison and a bool conversion (the pure-Go backend vectorises
+// the former). No gradient flows. v: [batch, n] float32, values >= 0; returns [batch, 1].
+func kthLargest(v *Node, k int) *Node {
+	v = StopGradient(v)
+	g := v.Graph()
+	kk := Scalar(g, dtypes.Float32, float64(k))
+	vmax := ReduceAndKeep(v, ReduceMax, -1)           // [batch, 1]
+	lo := ConvertDType(ZerosLike(vmax), dtypes.Int32) // [batch, 1]: bits of 0
+	hi := AddScalar(Bitcast(vmax, dtypes.Int32), 1)   // [batch, 1]: count(v > hi) = 0 < k
+	two := Scalar(g, dtypes.Int32, 2)
+	for range bisectSteps {
+		mid := Add(lo, Div(Sub(hi, lo), two))                                  // [batch, 1] int32
+		above := Max(Sign(Sub(v, Bitcast(mid, dtypes.Float32))), ZerosLike(v)) // [batch, n]: 1 where v > mid
+		few := LessThan(ReduceAndKeep(above, ReduceSum, -1), kk)               // [batch, 1]
+		hi = Where(few, mid, hi)
+		lo = Where(few, lo, mid)
+	}
+	return Bitcast(hi, dtypes.Float32)
+}
+
+// topK keeps, per row, the values >= the k-th largest that are positive, zeroing the rest.
+// v: [batch, n], values >= 0; returns [batch, n]; the gradient flows to the kept values.
+func topK(v *Node, k int) *Node {
+	if k >= v.Shape().Dim(-1) {
+		return v
+	}
+	thr := kthLargest(v, k)                                                  // [batch, 1]
+	keep := LogicalAnd(GreaterOrEqual(v, thr), GreaterThan(v, ZerosLike(v))) // [batch, n]
+	return Where(keep, v, ZerosLike(v))
+}
+
+// encode is the SAE's encoder on (normalised) inputs. xn: [batch, dim]; returns the
+// pre-activations and the latents z = TopK(ReLU(pre)), both [batch, latents].
+func encode(s shape, scope *model.Scope, xn *Node) (pre, z *Node) {
+	pre = preActivations(s, scope, xn)
+	return pre, topK(relu(pre), s.k)
+}
+
+// decode is W_dec z + b_pre. z: [batch, latents]; returns [batch, dim].
+func decode(s shape, scope *model.Scope, z *Node) *Node {
+	g := z.Graph()
+	wDec := f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g) // [latents, dim]
+	bPre := f32Var(scope, varBPre, s.dim).NodeValue(g)            // [dim]
+	return nn.Dense(z, wDec, bPre, compute.DenseLayoutInputOutputs)
+}
+
+// prepare applies the input normalisation. x: [batch, dim]; returns [batch, dim].
+func prepare(s shape, x *Node) *Node {
+	if s.inputNorm {
+		return layerNorm(x)
+	}
+	return x
+}
+
+// encodeGraph is the inference encoder. x: [batch, dim] raw states; returns z: [batch, latents].
+func encodeGraph(s shape, scope *model.Scope, x *Node) *Node {
+	_, z := encode(s, scope, prepare(s, x))
+	return z
+}
+
+// weightedSSE is Σ_b w_b ||a_b - t_b||² and the total variance Σ_b w_b ||t_b - mean_w(t)||².
+// a, t: [batch, dim]; w: [batch]; returns two scalars.
+func weightedSSE(a, t, w *Node) (sse, variance *Node) {
+	wc := InsertAxes(w, -1)                                         // [batch, 1]
+	n := Max(ReduceAllSum(w), ScalarOne(w.Graph(), dtypes.Float32)) // scalar
+	mean := InsertAxes(Div(ReduceSum(Mul(t, wc), 0), n), 0)         // [1, dim]
+	sse = ReduceAllSum(Mul(Square(Sub(a, t)), wc))                  // scalar
+	variance = ReduceAllSum(Mul(Square(Sub(t, mean)), wc))          // scalar
+	return sse, variance
+}
+
+// Indices of the step's statistics vector.
+const (
+	statLoss = iota
+	statSSE
+	statVar
+	statL0Sum
+	statDead
+	statAux
+	statPairs
+	statSatisfied
+	statDistSum
+	statHinge
+	statGradNorm
+	numStats
+)
+
+// stepInputs are the inputs of one training step (in order).
+//
+//	x: [batch, dim] raw states; rowW: [batch] 1 for real rows, 0 for padding;
+//	pa, pb: [batch] int32 row indices of the contrastive pairs; pw: [batch] 1 for real pairs;
+//	lr, t (1-based step for Adam's bias correction), cw (contrast weight, 0 in the cold start):
+//	float32 scalars.
+const numStepInputs = 8
+
+// stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
+// latents + cw · contrastive hinge; gradients are clipped by global norm, the decoder's gradient
+// loses its component along each (unit) decoder row, and decoder rows are renormalised after
+// the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...).
+func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
+	x, rowW, pa, pb, pw, lr, t, cw := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
+	g := x.Graph()
+	scope.SetTraining(g, true) // variables as parameters, never as baked-in constants
+	store := scope.Store()
+	sae := scope.In(scopeSAE)
+	f32 := func(v float64) *Node { return Scalar(g, dtypes.Float32, v) }
+	one := f32(1)
+
+	xn := prepare(s, x)          // [batch, dim]
+	pre, z := encode(s, sae, xn) // [batch, latents] x2
+	xHat := decode(s, sae, z)    // [batch, dim]
+	sse, variance := weightedSSE(xHat, xn, rowW)
+	nmse := Div(sse, Max(variance, f32(1e-12)))
+	loss := nmse
+
+	// Latent statistics and the dead-latent counter.
+	wc := InsertAxes(rowW, -1)                                                    // [batch, 1]
+	active := Mul(ConvertDType(GreaterThan(z, ZerosLike(z)), dtypes.Float32), wc) // [batch, latents]
+	l0Sum := ReduceAllSum(active)
+	fired := GreaterThan(ReduceMax(active, 0), f32(0)) // [latents]
+	sinceVar := store.GetVariable(statsPath(varSince))
+	since := sinceVar.NodeValue(g) // [latents]
+	deadBefore := GreaterOrEqual(since, f32(float64(cfg.DeadAfterLines)))
+	newSince := Where(fired, ZerosLike(since), Add(since, ReduceAllSum(rowW))) // [latents]
+	sinceVar.SetNodeValue(newSince)
+	numDead := ReduceAllSum(ConvertDType(GreaterOrEqual(newSince, f32(float64(cfg.DeadAfterLines))), dtypes.Float32))
+
+	// AuxK: the largest pre-activations among dead latents reconstruct the residual.
+	aux := f32(0)
+	if s.auxK > 0 && cfg.AuxKCoef > 0 {
+		deadMask := InsertAxes(ConvertDType(deadBefore, dtypes.Float32), 0) // [1, latents]
+		deadPre := Mul(relu(pre), deadMask)                                 // [batch, latents]
+		zAux := topK(deadPre, min(s.auxK, s.latents))
+		wDec := f32Var(sae, varWDec, s.latents, s.dim).NodeValue(g)
+		resid := StopGradient(Sub(xn, xHat)) // [batch, dim]
+		aSSE, aVar := weightedSSE(MatMul(zAux, wDec), resid, rowW)
+		anyDead := ConvertDType(GreaterThan(ReduceAllSum(ConvertDType(deadBefore, dtypes.Float32)), f32(0)), dtypes.Float32)
+		aux = Mul(anyDead, Div(aSSE, Max(aVar, f32(1e-12))))
+		loss = Add(loss, MulScalar(aux, cfg.AuxKCoef))
+	}
+
+	// Contrastive hinge on L2-normalised latents of (original, mutated) rows.
+	zn := Div(z, Sqrt(AddScalar(ReduceAndKeep(Square(z), ReduceSum, -1), zNormEps))) // [batch, latents]
+	za := Gather(zn, InsertAxes(pa, -1))                                             // [batch, latents]
+	zb := Gather(zn, InsertAxes(pb, -1))                                             // [batch, latents]
+	dist := Sqrt(AddScalar(ReduceSum(Square(Sub(za, zb)), -1), zNormEps))            // [batch]
+	margin := f32(cfg.Margin)
+	hinge := Mul(relu(Sub(margin, dist)), pw) // [batch]
+	nPairs := ReduceAllSum(pw)
+	hingeSum := ReduceAllSum(hinge)
+	loss = Add(loss, Mul(cw, Div(hingeSum, Max(nPairs, one))))
+	satisfied := ReduceAllSum(Mul(ConvertDType(GreaterOrEqual(dist, margin), dtypes.Float32), pw))
+	distSum := ReduceAllSum(Mul(dist, pw))
+
+	// AdamW with global-norm clipping.
+	paths := s.trainable()
+	vars := make([]*model.Variable, len(paths))
+	weights := make([]*Node, len(paths))
+	for i, p := range paths {
+		vars[i] = store.GetVariable(p)
+		weights[i] = vars[i].NodeValue(g)
+	}
+	grads := Gradient(loss, weights...)
+	for i, p := range paths {
+		if p == saePath(varWDec) { // keep the update tangent to the unit rows
+			w := weights[i]
+			grads[i] = Sub(grads[i], Mul(ReduceAndKeep(Mul(grads[i], w), ReduceSum, -1), w))
+		}
+	}
+	sumSq := ReduceAllSum(Square(grads[0]))
+	for _, gr := range grads[1:] {
+		sumSq = Add(sumSq, ReduceAllSum(Square(gr)))
+	}
+	gradNorm := Sqrt(sumSq)
+	scale := one
+	if cfg.GradClip > 0 {
+		scale = Min(one, Div(f32(cfg.GradClip), Add(gradNorm, f32(1e-6))))
+	}
+	corr1 := Sub(one, Pow(f32(adamB1), t))
+	corr2 := Sub(one, Pow(f32(adamB2), t))
+	for i, p := range paths {
+		gr := Mul(grads[i], scale)
+		mVar, vVar := store.GetVariable(momentPath("m", p)), store.GetVariable(momentPath("v", p))
+		m := Add(MulScalar(mVar.NodeValue(g), adamB1), MulScalar(gr, 1-adamB1))
+		v := Add(MulScalar(vVar.NodeValue(g), adamB2), MulScalar(Square(gr), 1-adamB2))
+		update := Div(Div(m, corr1), AddScalar(Sqrt(Div(v, corr2)), adamEps))
+		w := weights[i]
+		decays := p == saePath(varWEnc) || (s.tied && p == saePath(varWDec))
+		if cfg.WeightDecay > 0 && decays {
+			update = Add(update, MulScalar(w, cfg.WeightDecay))
+		}
+		nw := Sub(w, Mul(lr, update))
+		if p == saePath(varWDec) {
+			nw = Div(nw, Sqrt(AddScalar(ReduceAndKeep(Square(nw), ReduceSum, -1), 1e-12)))
+		}
+		vars[i].SetNodeValue(nw)
+		mVar.SetNodeValue(m)
+		vVar.SetNodeValue(v)
+	}
+	return Stack([]*Node{loss, sse, variance, l0Sum, numDead, aux, nPairs, satisfied, distSum, hingeSum, gradNorm}, 0)
+}
+
+// relu is max(x, 0) with +0 for non-positive inputs. x: any shape; returns the same shape.
+func relu(x *Node) *Node { return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x)) }

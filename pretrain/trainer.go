@@ -1,0 +1,667 @@
+package pretrain
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/pttrust/pttrust/internal/atomicfile"
+	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/models"
+	"github.com/pttrust/pttrust/models/safetensors"
+)
+
+// MetricsRow is one eval interval: averages over the training batches of the interval (each
+// measured before its update), and the dead fraction at its end.
+type MetricsRow struct {
+	Step  int   // steps done
+	Epoch int   // 0-based epoch of the interval's last step
+	Lines int64 // training lines seen so far
+	LR    float64
+	// Loss is the total loss; FVU the fraction of variance unexplained (normalised MSE) over the
+	// interval's lines; L0 the mean number of active latents per line.
+	Loss, FVU, L0 float64
+	// DeadPct is the percentage of latents that have not fired for Config.DeadAfterLines lines.
+	DeadPct float64
+	// AuxLoss is the AuxK loss (normalised MSE of the residual's reconstruction by dead latents;
+	// 0 while no latent is dead).
+	AuxLoss float64
+	// MarginSatisfiedPct is the percentage of (original, mutated) pairs whose normalised latent
+	// distance reaches Config.Margin; PairDistance their mean distance; Hinge the mean hinge.
+	MarginSatisfiedPct, PairDistance, Hinge float64
+	// Pairs is the number of pairs in the interval; Contrast whether the contrastive term was on.
+	Pairs    int64
+	Contrast bool
+	GradNorm float64 // mean global gradient norm before clipping
+}
+
+// Result is what a training run produced.
+type Result struct {
+	// Metrics of the last eval interval (see MetricsRow).
+	FVU, L0, DeadFrac, AuxLoss, MarginSatisfied, PairDistance float64
+	// Steps and Lines done in total (including earlier runs of a resumed training); Epochs done.
+	Steps  int
+	Lines  int64
+	Epochs int
+	// LinesPerSec is the training rate of this invocation (lines per second of wall time,
+	// data streaming included).
+	LinesPerSec float64
+	// Dim and Latents are the SAE's input dimension and dictionary size.
+	Dim, Latents int
+	// Resumed says the run started from a checkpoint in WorkDir.
+	Resumed bool
+	// OutDir holds the artifacts (WeightsFile, ConfigFile, MetricsFile, CurvesFile).
+	OutDir string
+	// Metrics are every eval interval's row.
+	Metrics []MetricsRow
+}
+
+// Train trains an SAE on the line states of cfg.StatesDir (see StatesSource) and writes it to
+// cfg.OutDir. Progress lines go to progress (nil: silent). When ctx is cancelled a checkpoint is
+// saved in cfg.WorkDir and ctx's error is returned; a rerun resumes.
+func Train(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("pretrain: %w", err)
+	}
+	if cfg.StatesDir == "" {
+		return nil, errors.New("pretrain: states_dir must be set")
+	}
+	src, err := OpenStates(cfg.StatesDir, cfg.Hook, cfg.Split)
+	if err != nil {
+		return nil, err
+	}
+	return TrainOn(ctx, cfg, src, progress)
+}
+
+// TrainOn trains an SAE on the items of src (see Train).
+func TrainOn(ctx context.Context, cfg Config, src Source, progress io.Writer) (*Result, error) {
+	return trainOn(ctx, cfg, src, progress, nil)
+}
+
+// trainer holds one run's state.
+type trainer struct {
+	cfg      Config
+	s        shape
+	src      Source
+	info     SourceInfo
+	backend  compute.Backend
+	store    *model.Store
+	exec     *model.Exec
+	progress io.Writer
+	// afterStep, when set (tests), runs after every step.
+	afterStep func(step int)
+
+	st   runState
+	acc  accum
+	rows []MetricsRow
+}
+
+// runState is the position of a run, saved in checkpoints.
+type runState struct {
+	Step         int    `json:"step"`
+	Epoch        int    `json:"epoch"`          // current epoch (0-based)
+	BatchInEpoch int    `json:"batch_in_epoch"` // batches of the current epoch done
+	Lines        int64  `json:"lines"`
+	Config       string `json:"config"` // configKey of the run
+}
+
+// accum sums the step statistics of the current eval interval.
+type accum struct {
+	Batches                                      int
+	Loss, SSE, Var, L0Sum, Aux, GradNorm, Dead   float64
+	Pairs, Satisfied, DistSum, HingeSum, RowsSum float64
+	Contrast                                     bool
+}
+
+// newTrainer validates cfg, creates the variables (restored from WorkDir's checkpoint when there
+// is one, with b_pre initialised from the data otherwise) and compiles nothing yet: the step
+// graph is built on the first call.
+func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer) (*trainer, bool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, false, fmt.Errorf("pretrain: %w", err)
+	}
+	info := src.Info()
+	if info.Dim <= 0 {
+		return nil, false, errors.New("pretrain: the data has no vectors (input dimension 0)")
+	}
+	latents := cfg.latentsFor(info.Dim)
+	if cfg.K > latents {
+		return nil, false, fmt.Errorf("pretrain: k (%d) exceeds the number of latents (%d)", cfg.K, latents)
+	}
+	backend, err := models.NewBackend(cfg.Backend)
+	if err != nil {
+		return nil, false, fmt.Errorf("pretrain: %w", err)
+	}
+	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
+		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm}}
+	t.st.Config = t.configKey()
+	if err := t.initVariables(); err != nil {
+		return nil, false, err
+	}
+	resumed, err := t.restore()
+	if err != nil {
+		return nil, false, err
+	}
+	if !resumed {
+		if err := t.initBPre(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+	t.exec, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) *Node {
+		return stepGraph(t.s, cfg, scope, in)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("pretrain: %w", err)
+	}
+	return t, resumed, nil
+}
+
+func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, afterStep func(int)) (*Result, error) {
+	t, resumed, err := newTrainer(ctx, cfg, src, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer t.exec.Finalize()
+	t.afterStep = afterStep
+	backend := t.backend
+	if progress != nil {
+		verb := "training"
+		if resumed {
+			verb = fmt.Sprintf("resuming at step %d (epoch %d)", t.st.Step, t.st.Epoch+1)
+		}
+		fmt.Fprintf(progress, "pretrain: %s a TopK SAE: %d -> %d latents, k %d, %d epochs, batch %d, backend %s\n",
+			verb, t.s.dim, t.s.latents, t.s.k, cfg.Epochs, cfg.BatchSize, backend.Name())
+	}
+	start, linesAtStart := time.Now(), t.st.Lines
+	runErr := t.run(ctx)
+	elapsed := time.Since(start).Seconds()
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded) {
+			if err := t.checkpoint(); err != nil {
+				return nil, errors.Join(runErr, err)
+			}
+		}
+		return nil, runErr
+	}
+	if err := t.checkpoint(); err != nil {
+		return nil, err
+	}
+	res := &Result{Steps: t.st.Step, Lines: t.st.Lines, Epochs: t.st.Epoch, Dim: t.s.dim, Latents: t.s.latents,
+		Resumed: resumed, OutDir: cfg.OutDir, Metrics: t.rows}
+	if elapsed > 0 {
+		res.LinesPerSec = float64(t.st.Lines-linesAtStart) / elapsed
+	}
+	if n := len(t.rows); n > 0 {
+		r := t.rows[n-1]
+		res.FVU, res.L0, res.DeadFrac, res.AuxLoss = r.FVU, r.L0, r.DeadPct/100, r.AuxLoss
+		res.MarginSatisfied, res.PairDistance = r.MarginSatisfiedPct/100, r.PairDistance
+	}
+	if err := t.export(); err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "pretrain: wrote %s: FVU %.4f, L0 %.1f, dead %.1f%%, %d steps, %d lines (%.0f lines/s)\n",
+			cfg.OutDir, res.FVU, res.L0, 100*res.DeadFrac, res.Steps, res.Lines, res.LinesPerSec)
+	}
+	return res, nil
+}
+
+// configKey is the configuration that decides the trajectory (fields that may change on resume,
+// such as paths and the epoch count, are blanked), plus the data's identity.
+func (t *trainer) configKey() string {
+	c := t.cfg
+	c.StatesDir, c.OutDir, c.WorkDir, c.Backend, c.Epochs, c.CheckpointEvery, c.EvalEvery = "", "", "", "", 0, 0, 0
+	data, _ := json.Marshal(struct {
+		Config Config
+		Data   SourceInfo
+	}{c, t.info})
+	return string(data)
+}
+
+// initVariables creates the SAE's variables with a deterministic initialisation (decoder rows:
+// Gaussian directions of unit norm from Seed; encoder: the decoder's transpose; biases: 0), the
+// dead-latent counter and the Adam moments.
+func (t *trainer) initVariables() error {
+	d, l := t.s.dim, t.s.latents
+	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x5AE))
+	wDec := make([]float32, l*d)
+	for j := range l {
+		row := wDec[j*d : (j+1)*d]
+		var n float64
+		for i := range row {
+			v := rng.NormFloat64()
+			row[i] = float32(v)
+			n += v * v
+		}
+		inv := float32(1 / math.Sqrt(n))
+		for i := range row {
+			row[i] *= inv
+		}
+	}
+	t.store = model.NewStore()
+	vals := map[string]*tensors.Tensor{
+		saePath(varWDec): tensors.FromFlatDataAndDimensions(wDec, l, d),
+		saePath(varBEnc): tensors.FromShape(shapes.Make(dtypes.Float32, l)),
+		saePath(varBPre): tensors.FromShape(shapes.Make(dtypes.Float32, d)),
+	}
+	if !t.s.tied {
+		vals[saePath(varWEnc)] = tensors.FromFlatDataAndDimensions(transpose(wDec, l, d), d, l)
+	}
+	for _, p := range t.s.trainable() {
+		if _, err := t.store.CreateVariable(p, vals[p]); err != nil {
+			return err
+		}
+		for _, kind := range []string{"m", "v"} {
+			v, err := t.store.CreateVariable(momentPath(kind, p), tensors.FromShape(vals[p].Shape()))
+			if err != nil {
+				return err
+			}
+			v.SetTrainable(false)
+		}
+	}
+	v, err := t.store.CreateVariable(statsPath(varSince), tensors.FromShape(shapes.Make(dtypes.Float32, l)))
+	if err != nil {
+		return err
+	}
+	v.SetTrainable(false)
+	return nil
+}
+
+// transpose returns the [cols, rows] transpose of a row-major [rows, cols] matrix.
+func transpose(a []float32, rows, cols int) []float32 {
+	out := make([]float32, len(a))
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = a[r*cols+c]
+		}
+	}
+	return out
+}
+
+var errEnough = errors.New("enough samples")
+
+// initBPre sets b_pre to the mean or geometric median of the first BPreSamples (normalised)
+// lines of the source, in its own order.
+func (t *trainer) initBPre(ctx context.Context) error {
+	var xs [][]float64
+	norm := &SAE{Config: SAEConfig{Normalization: t.normalization(), NormEps: normEps}}
+	take := func(v []float32) error {
+		if len(v) != t.s.dim {
+			return fmt.Errorf("pretrain: a vector has %d values, the data's dimension is %d", len(v), t.s.dim)
+		}
+		n := norm.Normalize(v)
+		x := make([]float64, len(n))
+		for i, f := range n {
+			x[i] = float64(f)
+		}
+		xs = append(xs, x)
+		if len(xs) >= t.cfg.BPreSamples {
+			return errEnough
+		}
+		return nil
+	}
+	err := t.src.Scan(ctx, func(it Item) error {
+		if err := take(it.Line); err != nil {
+			return err
+		}
+		for _, m := range it.Mutants {
+			if err := take(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return err
+	}
+	if len(xs) == 0 {
+		return errors.New("pretrain: the data holds no lines (check split and states_dir)")
+	}
+	var b []float64
+	if t.cfg.BPreInit == BPreGeometricMedian {
+		b = geometricMedian(xs, 100)
+	} else {
+		b = meanOf(xs)
+	}
+	out := make([]float32, len(b))
+	for i, v := range b {
+		out[i] = float32(v)
+	}
+	return t.store.GetVariable(saePath(varBPre)).SetValue(tensors.FromFlatDataAndDimensions(out, len(out)))
+}
+
+func (t *trainer) normalization() string {
+	if t.s.inputNorm {
+		return NormLayerNorm
+	}
+	return NormNone
+}
+
+func meanOf(xs [][]float64) []float64 {
+	m := make([]float64, len(xs[0]))
+	for _, x := range xs {
+		for i, v := range x {
+			m[i] += v
+		}
+	}
+	for i := range m {
+		m[i] /= float64(len(xs))
+	}
+	return m
+}
+
+// geometricMedian runs Weiszfeld's iterations from the mean.
+func geometricMedian(xs [][]float64, iters int) []float64 {
+	y := meanOf(xs)
+	next := make([]float64, len(y))
+	for range iters {
+		clear(next)
+		var wsum float64
+		for _, x := range xs {
+			var d float64
+			for i, v := range x {
+				e := v - y[i]
+				d += e * e
+			}
+			w := 1 / math.Max(math.Sqrt(d), 1e-9)
+			wsum += w
+			for i, v := range x {
+				next[i] += w * v
+			}
+		}
+		var move float64
+		for i := range y {
+			v := next[i] / wsum
+			move += (v - y[i]) * (v - y[i])
+			y[i] = v
+		}
+		if move < 1e-14 {
+			break
+		}
+	}
+	return y
+}
+
+// run trains from the current state to the last epoch.
+func (t *trainer) run(ctx context.Context) error {
+	cfg := t.cfg
+	for t.st.Epoch < cfg.Epochs {
+		skip := t.st.BatchInEpoch
+		done := 0
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(t.st.Epoch)+1))
+		b := &batcher{size: cfg.BatchSize, dim: t.s.dim, emit: func(bt *batch) error {
+			if done < skip { // replaying the batches a previous run already trained on
+				done++
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := t.stepOn(bt); err != nil {
+				return err
+			}
+			done++
+			t.st.BatchInEpoch = done
+			return nil
+		}}
+		err := shuffled(ctx, t.src, cfg.ShuffleBuffer, rng, b.add)
+		if err == nil {
+			err = b.flush(true)
+		}
+		if err != nil {
+			return err
+		}
+		t.st.Epoch++
+		t.st.BatchInEpoch = 0
+	}
+	if t.acc.Batches > 0 {
+		t.record()
+	}
+	return nil
+}
+
+// stepOn runs one optimizer step on a batch.
+func (t *trainer) stepOn(bt *batch) error {
+	cfg := t.cfg
+	B, d := cfg.BatchSize, t.s.dim
+	rowW := make([]float32, B)
+	for i := range bt.rows {
+		rowW[i] = 1
+	}
+	cw := 0.0
+	contrast := t.st.Epoch >= cfg.ColdStartEpochs && cfg.ContrastWeight > 0
+	if contrast {
+		cw = cfg.ContrastWeight
+	}
+	lr := cfg.LRAt(t.st.Step)
+	outs, err := t.exec.Call(
+		tensors.FromFlatDataAndDimensions(bt.x, B, d),
+		tensors.FromFlatDataAndDimensions(rowW, B),
+		tensors.FromFlatDataAndDimensions(bt.pa, B),
+		tensors.FromFlatDataAndDimensions(bt.pb, B),
+		tensors.FromFlatDataAndDimensions(bt.pw, B),
+		float32(lr), float32(t.st.Step+1), float32(cw))
+	if err != nil {
+		return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
+	}
+	stats, err := tensors.CopyFlatData[float32](outs[0])
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	t.st.Step++
+	t.st.Lines += int64(bt.rows)
+	if l := float64(stats[statLoss]); math.IsNaN(l) || math.IsInf(l, 0) {
+		return fmt.Errorf("pretrain: step %d: loss is %g (diverged); lower lr or raise warmup_steps", t.st.Step, l)
+	}
+	a := &t.acc
+	a.Batches++
+	a.Loss += float64(stats[statLoss])
+	a.SSE += float64(stats[statSSE])
+	a.Var += float64(stats[statVar])
+	a.L0Sum += float64(stats[statL0Sum])
+	a.RowsSum += float64(bt.rows)
+	a.Aux += float64(stats[statAux])
+	a.GradNorm += float64(stats[statGradNorm])
+	a.Dead = float64(stats[statDead])
+	a.Pairs += float64(stats[statPairs])
+	a.Satisfied += float64(stats[statSatisfied])
+	a.DistSum += float64(stats[statDistSum])
+	a.HingeSum += float64(stats[statHinge])
+	a.Contrast = contrast
+	if t.st.Step%cfg.EvalEvery == 0 {
+		t.record()
+	}
+	if cfg.CheckpointEvery > 0 && t.st.Step%cfg.CheckpointEvery == 0 {
+		if err := t.checkpoint(); err != nil {
+			return err
+		}
+	}
+	if t.afterStep != nil {
+		t.afterStep(t.st.Step)
+	}
+	return nil
+}
+
+// record closes the eval interval: a metrics row and a progress line.
+func (t *trainer) record() {
+	a := t.acc
+	n := float64(a.Batches)
+	row := MetricsRow{Step: t.st.Step, Epoch: min(t.st.Epoch, t.cfg.Epochs-1), Lines: t.st.Lines, LR: t.cfg.LRAt(t.st.Step - 1),
+		Loss: a.Loss / n, FVU: a.SSE / math.Max(a.Var, 1e-30), L0: a.L0Sum / math.Max(a.RowsSum, 1),
+		DeadPct: 100 * a.Dead / float64(t.s.latents), AuxLoss: a.Aux / n, GradNorm: a.GradNorm / n,
+		Pairs: int64(a.Pairs), Contrast: a.Contrast}
+	if a.Pairs > 0 {
+		row.MarginSatisfiedPct = 100 * a.Satisfied / a.Pairs
+		row.PairDistance = a.DistSum / a.Pairs
+		row.Hinge = a.HingeSum / a.Pairs
+	}
+	t.rows = append(t.rows, row)
+	t.acc = accum{}
+	if t.progress != nil {
+		c := ""
+		if row.Contrast {
+			c = " (contrast on)"
+		}
+		fmt.Fprintf(t.progress, "step %6d  epoch %d/%d  loss %.4f  FVU %.4f  L0 %.1f  dead %5.1f%%  aux %.4f  pairs %d: margin met %5.1f%%, dist %.3f%s\n",
+			row.Step, row.Epoch+1, t.cfg.Epochs, row.Loss, row.FVU, row.L0, row.DeadPct, row.AuxLoss, row.Pairs, row.MarginSatisfiedPct, row.PairDistance, c)
+	}
+}
+
+// values returns a store variable's data.
+func (t *trainer) values(path string) ([]float32, error) {
+	v := t.store.GetVariable(path)
+	if v == nil {
+		return nil, fmt.Errorf("pretrain: no variable %s", path)
+	}
+	val, err := v.Value()
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](val)
+}
+
+// sae returns the current weights as an SAE.
+func (t *trainer) sae() (*SAE, error) {
+	d, l := t.s.dim, t.s.latents
+	s := &SAE{Config: SAEConfig{Architecture: "topk", DIn: d, DSAE: l, K: t.s.k, Tied: t.s.tied,
+		Normalization: t.normalization(), NormEps: normEps, HookName: t.info.Hook, HookLayer: t.info.Layer,
+		ModelName: t.info.ModelID, Seed: t.cfg.Seed, DataManifestSHA256: t.info.DataHash,
+		Lines: t.st.Lines, Steps: t.st.Step, Train: t.cfg, Code: buildinfo.Get()}}
+	var err error
+	if s.WDec, err = t.values(saePath(varWDec)); err != nil {
+		return nil, err
+	}
+	if s.BEnc, err = t.values(saePath(varBEnc)); err != nil {
+		return nil, err
+	}
+	if s.BDec, err = t.values(saePath(varBPre)); err != nil {
+		return nil, err
+	}
+	if t.s.tied {
+		s.WEnc = transpose(s.WDec, l, d)
+	} else if s.WEnc, err = t.values(saePath(varWEnc)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// export writes the SAE, metrics.csv and curves.png to OutDir.
+func (t *trainer) export() error {
+	s, err := t.sae()
+	if err != nil {
+		return err
+	}
+	dir := t.cfg.OutDir
+	if err := s.save(dir); err != nil {
+		return fmt.Errorf("pretrain: writing %s: %w", dir, err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, MetricsFile), metricsCSV(t.rows)); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	png, err := curvesPNG(t.rows)
+	if err != nil {
+		return fmt.Errorf("pretrain: drawing %s: %w", CurvesFile, err)
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, CurvesFile), png)
+}
+
+// metricsHeader is the first line of MetricsFile.
+const metricsHeader = "step,epoch,lines,lr,loss,fvu,l0,dead_pct,aux_loss,margin_satisfied_pct,pair_distance,hinge,pairs,contrast,grad_norm"
+
+func metricsCSV(rows []MetricsRow) []byte {
+	var b strings.Builder
+	b.WriteString(metricsHeader + "\n")
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%d,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%t,%s\n", r.Step, r.Epoch, r.Lines, f(r.LR), f(r.Loss), f(r.FVU),
+			f(r.L0), f(r.DeadPct), f(r.AuxLoss), f(r.MarginSatisfiedPct), f(r.PairDistance), f(r.Hinge), r.Pairs, r.Contrast, f(r.GradNorm))
+	}
+	return []byte(b.String())
+}
+
+// checkpointMeta is the JSON metadata of CheckpointFile.
+type checkpointMeta struct {
+	State runState     `json:"state"`
+	Acc   accum        `json:"acc"`
+	Rows  []MetricsRow `json:"rows"`
+}
+
+// checkpoint writes every variable (weights, moments, counters) and the run state to
+// WorkDir/CheckpointFile atomically.
+func (t *trainer) checkpoint() error {
+	if t.cfg.WorkDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(t.cfg.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	var ts []safetensors.Tensor
+	for v := range t.store.IterVariables() {
+		data, err := t.values(v.Path())
+		if err != nil {
+			return err
+		}
+		ts = append(ts, safetensors.F32Tensor(v.Path(), v.Shape().Dimensions, data))
+	}
+	meta, err := json.Marshal(checkpointMeta{State: t.st, Acc: t.acc, Rows: t.rows})
+	if err != nil {
+		return err
+	}
+	if err := safetensors.WriteFile(filepath.Join(t.cfg.WorkDir, CheckpointFile), ts, map[string]string{"pttrust_sae_train": string(meta)}); err != nil {
+		return fmt.Errorf("pretrain: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// restore loads WorkDir's checkpoint when there is one; it must come from the same settings.
+func (t *trainer) restore() (bool, error) {
+	if t.cfg.WorkDir == "" {
+		return false, nil
+	}
+	path := filepath.Join(t.cfg.WorkDir, CheckpointFile)
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return false, nil
+	}
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("pretrain: resuming: %w", err)
+	}
+	defer f.Close()
+	var meta checkpointMeta
+	if err := json.Unmarshal([]byte(f.Metadata["pttrust_sae_train"]), &meta); err != nil {
+		return false, fmt.Errorf("pretrain: resuming from %s: bad run-state metadata: %w", path, err)
+	}
+	if meta.State.Config != t.st.Config {
+		return false, fmt.Errorf("pretrain: %s was written by a run with other settings or data; use a fresh work_dir (or delete it)\n  checkpoint: %s\n  this run:   %s", path, meta.State.Config, t.st.Config)
+	}
+	for v := range t.store.IterVariables() {
+		data, shape, err := f.Float32(v.Path())
+		if err != nil {
+			return false, fmt.Errorf("pretrain: resuming: %w", err)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, shape...)); err != nil {
+			return false, fmt.Errorf("pretrain: resuming %s: %w", v.Path(), err)
+		}
+	}
+	t.st, t.acc, t.rows = meta.State, meta.Acc, meta.Rows
+	return true, nil
+}
