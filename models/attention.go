@@ -13,10 +13,22 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
+// attnWant says what an attention layer must expose besides its output.
+type attnWant struct {
+	// pattern asks for the probabilities [batch, heads, seq, seq].
+	pattern bool
+	// start, when not nil, asks for the lookback mass before these boundaries: [batch, seq] int32.
+	start *Node
+}
+
+// attnCaptures holds what an attention layer exposed: pattern [batch, heads, seq, seq] and
+// lookback [batch, seq], each nil unless asked for.
+type attnCaptures struct{ pattern, lookback *Node }
+
 // selfAttention is causal multi-head attention with grouped-query heads and optional RoPE.
-// x: [batch, seq, d]; returns the output [batch, seq, d] and, when wantPattern, the attention
-// probabilities [batch, heads, seq, seq] (otherwise nil, and the backend may use a fused kernel).
-func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantPattern bool) (out, pattern *Node) {
+// x: [batch, seq, d]; returns the output [batch, seq, d] and the captures want asks for. Without
+// a pattern the backend may use a fused kernel for the output.
+func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant) (out *Node, caps attnCaptures) {
 	batch, seq := x.Shape().Dim(0), x.Shape().Dim(1)
 	h, kvh, hd := cfg.NumHeads, cfg.NumKVHeads, cfg.HeadDim
 
@@ -35,24 +47,31 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantP
 		q, k = rope.apply(q), rope.apply(k)
 	}
 
-	opts := attention.CoreOptions{
-		Scale:            1 / math.Sqrt(float64(hd)),
-		WantCoefficients: wantPattern,
-	}
+	scale := 1 / math.Sqrt(float64(hd))
+	var mask *Node // [1, seq, 1, seq] boolean, nil for plain causal attention
 	if cfg.SlidingWindow > 0 && seq > cfg.SlidingWindow {
-		opts.AttentionMask = slidingWindowMask(x.Graph(), seq, cfg.SlidingWindow)
-	} else {
-		opts.UseCausalMask = true
+		mask = slidingWindowMask(x.Graph(), seq, cfg.SlidingWindow)
 	}
+	// The lookback is reduced from the layer's probabilities when a pattern is asked for (and so
+	// computed anyway); otherwise from a separate score pass, leaving the output to the fused
+	// kernel.
+	opts := attention.CoreOptions{Scale: scale, WantCoefficients: want.pattern, AttentionMask: mask, UseCausalMask: mask == nil}
 	o, coef := attention.Core(q, k, v, attention.LayoutBSHD, opts) // o: [batch, seq, heads, headDim]
-	if wantPattern {
-		pattern = TransposeAllAxes(coef, 0, 2, 1, 3) // [batch, seq, heads, seq] -> [batch, heads, seq, seq]
+	if want.pattern {
+		caps.pattern = TransposeAllAxes(coef, 0, 2, 1, 3) // [batch, seq, heads, seq] -> [batch, heads, seq, seq]
+	}
+	if want.start != nil {
+		if want.pattern {
+			caps.lookback = lookbackFromPattern(coef, want.start)
+		} else {
+			caps.lookback = lookbackFromScores(q, k, want.start, mask, scale)
+		}
 	}
 	o = Reshape(o, batch, seq, h*hd)
 	if cfg.ModelType == "gpt2" {
-		return conv1D(scope.In("o"), o, cfg.DModel), pattern
+		return conv1D(scope.In("o"), o, cfg.DModel), caps
 	}
-	return linear(scope.In("o"), o, cfg.DModel, cfg.OutBias), pattern
+	return linear(scope.In("o"), o, cfg.DModel, cfg.OutBias), caps
 }
 
 // slidingWindowMask allows query i to see keys j with i - window < j <= i.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/pttrust/pttrust/internal/gctune"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +135,35 @@ func BenchmarkForwardQwen05B(b *testing.B) {
 	b.Run("stop6/s512", func(b *testing.B) {
 		benchForward(b, cfg, 1, 512, Request{Hooks: []string{ResidPost(5)}, StopAtLayer: 6}, 6, false)
 	})
+}
+
+// BenchmarkLookback compares a pass with attn.lookback of one layer, and one with its
+// attn.pattern, against the same pass without either, on a model shaped like the
+// states/extract benchmark's wide model:
+//
+//	go test ./models -run '^$' -bench Lookback
+func BenchmarkLookback(b *testing.B) {
+	cfg := tinyBenchConfig()
+	cfg.NumLayers, cfg.MaxPositions = 4, 128
+	const batch, seq = 32, 128
+	start := make([][]int32, batch)
+	for i := range start {
+		start[i] = make([]int32, seq)
+		for t := range start[i] {
+			start[i][t] = int32(t / 16 * 16) // lines of 16 tokens
+		}
+	}
+	base := []string{ResidPost(1), HookTokenLogProb, HookTokenEntropy}
+	for _, c := range []struct {
+		name string
+		req  Request
+	}{
+		{"none", Request{Hooks: base}},
+		{"lookback", Request{Hooks: append(slices.Clone(base), AttnLookback(1)), LookbackStart: start}},
+		{"pattern", Request{Hooks: append(slices.Clone(base), AttnPattern(1))}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			benchForward(b, cfg, batch, seq, c.req, cfg.NumLayers, true)
+		})
+	}
 }

@@ -12,12 +12,12 @@ import (
 const int32Type = dtypes.Int32
 
 // block is one pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)).
-// x: [batch, seq, d]; returns [batch, seq, d] and the attention pattern when asked.
-func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, wantPattern bool) (*Node, *Node) {
-	a, pattern := selfAttention(cfg, scope.In("attn"), norm(cfg, scope.In("attn_norm"), x), rope, wantPattern)
+// x: [batch, seq, d]; returns [batch, seq, d] and the attention captures that want asks for.
+func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant) (*Node, attnCaptures) {
+	a, caps := selfAttention(cfg, scope.In("attn"), norm(cfg, scope.In("attn_norm"), x), rope, want)
 	x = Add(x, a)
 	x = Add(x, mlp(cfg, scope.In("mlp"), norm(cfg, scope.In("mlp_norm"), x)))
-	return x, pattern
+	return x, caps
 }
 
 // embed looks up token embeddings (plus learned positions for GPT-2).
@@ -36,8 +36,9 @@ func embed(cfg *Config, scope *model.Scope, ids *Node) (x, table *Node) {
 }
 
 // forward builds the graph of one pass and returns the requested captures by hook name.
-// ids: [batch, seq] int32.
-func forward(cfg *Config, scope *model.Scope, ids *Node, p *plan) map[string]*Node {
+// ids: [batch, seq] int32; start: [batch, seq] int32, the lookback boundaries (nil unless the
+// plan has attn.lookback hooks).
+func forward(cfg *Config, scope *model.Scope, ids, start *Node, p *plan) map[string]*Node {
 	g := ids.Graph()
 	seq := ids.Shape().Dim(1)
 	out := make(map[string]*Node, len(p.hooks))
@@ -53,10 +54,17 @@ func forward(cfg *Config, scope *model.Scope, ids *Node, p *plan) map[string]*No
 		if name := ResidPre(l); p.wants(name) {
 			out[name] = x
 		}
-		var pattern *Node
-		x, pattern = block(cfg, scope.In("layer_%d", l), x, rope, p.patternAt[l])
-		if pattern != nil {
-			out[AttnPattern(l)] = pattern
+		want := attnWant{pattern: p.patternAt[l]}
+		if p.lookbackAt[l] {
+			want.start = start
+		}
+		var caps attnCaptures
+		x, caps = block(cfg, scope.In("layer_%d", l), x, rope, want)
+		if caps.pattern != nil {
+			out[AttnPattern(l)] = caps.pattern
+		}
+		if caps.lookback != nil {
+			out[AttnLookback(l)] = caps.lookback
 		}
 		if name := ResidPost(l); p.wants(name) {
 			out[name] = x
@@ -128,6 +136,6 @@ func checkSeq(cfg *Config, seq int) error {
 // [batch, seq, vocab]. Variables are created (with the scope's initializer) when absent.
 func BuildLogits(cfg *Config, scope *model.Scope, ids *Node) *Node {
 	p := &plan{hooks: []Hook{{Name: HookLogits, Layer: -1, Kind: HookLogits}}, lastLayer: cfg.NumLayers - 1,
-		patternAt: map[int]bool{}, needsHead: true, needLogits: true, key: HookLogits}
-	return forward(cfg, scope, ids, p)[HookLogits]
+		patternAt: map[int]bool{}, lookbackAt: map[int]bool{}, needsHead: true, needLogits: true, key: HookLogits}
+	return forward(cfg, scope, ids, nil, p)[HookLogits]
 }

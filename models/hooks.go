@@ -24,9 +24,10 @@ const (
 	// from, p(. | tokens < t); position 0 holds NaN. Shape [batch, seq].
 	HookTokenEntropy = "token_entropy"
 
-	hookResidPre    = "resid_pre"
-	hookResidPost   = "resid_post"
-	hookAttnPattern = "attn.pattern"
+	hookResidPre     = "resid_pre"
+	hookResidPost    = "resid_post"
+	hookAttnPattern  = "attn.pattern"
+	hookAttnLookback = "attn.lookback"
 )
 
 // ResidPre names the input of block layer: "blocks.{L}.resid_pre". Shape [batch, seq, dModel].
@@ -38,6 +39,13 @@ func ResidPost(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hoo
 // AttnPattern names the attention probabilities of block layer: "blocks.{L}.attn.pattern".
 // Shape [batch, heads, querySeq, keySeq].
 func AttnPattern(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hookAttnPattern) }
+
+// AttnLookback names the attention lookback of block layer: "blocks.{L}.attn.lookback". For
+// every query position t it is the attention mass, averaged over the heads, that t puts on key
+// positions before a boundary Request.LookbackStart[b][t] (positions j < start): the share of
+// attention spent on earlier context. It is reduced inside the graph (only [batch, seq] leaves
+// it), and a Request asking for it must give LookbackStart. Shape [batch, seq].
+func AttnLookback(layer int) string { return fmt.Sprintf("blocks.%d.%s", layer, hookAttnLookback) }
 
 // Hook is a parsed hook name.
 type Hook struct {
@@ -65,9 +73,9 @@ func ParseHook(name string, numLayers int) (Hook, error) {
 		return Hook{}, fmt.Errorf("unknown hook %q: expected blocks.{L}.<kind> (valid: %s)", name, validHooksHelp)
 	}
 	switch kind {
-	case hookResidPre, hookResidPost, hookAttnPattern:
+	case hookResidPre, hookResidPost, hookAttnPattern, hookAttnLookback:
 	default:
-		return Hook{}, fmt.Errorf("unknown hook %q: kind %q is not one of resid_pre, resid_post, attn.pattern", name, kind)
+		return Hook{}, fmt.Errorf("unknown hook %q: kind %q is not one of resid_pre, resid_post, attn.pattern, attn.lookback", name, kind)
 	}
 	if layer < 0 || layer >= numLayers {
 		return Hook{}, fmt.Errorf("hook %q: layer %d out of range [0, %d)", name, layer, numLayers)
@@ -75,17 +83,21 @@ func ParseHook(name string, numLayers int) (Hook, error) {
 	return Hook{Name: name, Layer: layer, Kind: kind}, nil
 }
 
-const validHooksHelp = "embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, blocks.{L}.attn.pattern, final_norm, logits, token_logprob, token_entropy"
+const validHooksHelp = "embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, blocks.{L}.attn.pattern, blocks.{L}.attn.lookback, final_norm, logits, token_logprob, token_entropy"
 
 // plan is what one forward graph computes, derived from a Request.
 type plan struct {
 	hooks      []Hook // sorted by name, deduplicated
 	lastLayer  int    // blocks [0, lastLayer] are computed; -1 for none
 	patternAt  map[int]bool
-	needsHead  bool // final norm
-	needLogits bool // output projection
+	lookbackAt map[int]bool // layers whose attn.lookback is asked; the pass then takes LookbackStart
+	needsHead  bool         // final norm
+	needLogits bool         // output projection
 	key        string
 }
+
+// needsStart says whether the pass takes the LookbackStart input.
+func (p *plan) needsStart() bool { return len(p.lookbackAt) > 0 }
 
 func (p *plan) wants(name string) bool {
 	for _, h := range p.hooks {
@@ -107,7 +119,7 @@ func makePlan(cfg *Config, hooks []string, stopAtLayer int) (*plan, error) {
 	if stopAtLayer < 0 || stopAtLayer > cfg.NumLayers {
 		return nil, fmt.Errorf("stop_at_layer %d out of range [1, %d] (0 means no limit)", stopAtLayer, cfg.NumLayers)
 	}
-	p := &plan{lastLayer: -1, patternAt: map[int]bool{}}
+	p := &plan{lastLayer: -1, patternAt: map[int]bool{}, lookbackAt: map[int]bool{}}
 	seen := map[string]bool{}
 	for _, name := range hooks {
 		h, err := ParseHook(name, cfg.NumLayers)
@@ -123,6 +135,8 @@ func makePlan(cfg *Config, hooks []string, stopAtLayer int) (*plan, error) {
 		switch h.Kind {
 		case hookAttnPattern:
 			p.patternAt[h.Layer] = true
+		case hookAttnLookback:
+			p.lookbackAt[h.Layer] = true
 		case hookResidPre:
 			need = h.Layer - 1
 		case HookEmbed:

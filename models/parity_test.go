@@ -237,5 +237,5 @@ func TestManyShapes(t *testing.T) {
 			}
 		}
 	}
-	require.LessOrEqual(t, len(m.execs), 16)
+	require.LessOrEqual(t, len(m.execs), maxGraphs)
 }

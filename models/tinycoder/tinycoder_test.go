@@ -7,12 +7,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pttrust/pttrust/internal/embedded"
 	"github.com/pttrust/pttrust/models"
 )
 
 func TestExtractAndLoad(t *testing.T) {
 	t.Setenv(CacheEnv, t.TempDir())
-	dir, err := extract()
+	dir, err := embedded.Extract(files, ID, Files)
 	require.NoError(t, err)
 	require.Contains(t, filepath.Base(dir), ID+"-"+Hash())
 	for _, name := range Files {
@@ -22,13 +23,6 @@ func TestExtractAndLoad(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, got, name)
 	}
-	again, err := extract()
-	require.NoError(t, err)
-	require.Equal(t, dir, again, "a complete extraction is reused")
-
-	// A damaged extraction (truncated file) is detected and redone.
-	require.NoError(t, os.Truncate(filepath.Join(dir, "model.safetensors"), 10))
-	require.False(t, complete(dir))
 
 	backend, err := models.NewBackend("go")
 	require.NoError(t, err)

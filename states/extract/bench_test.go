@@ -52,8 +52,9 @@ func benchModels(b *testing.B) []benchModel {
 }
 
 // BenchmarkExtract measures whole extractions (read, tokenize, map lines, forward with the
-// hooks, line statistics, Parquet shard, manifest) in input tokens per second. Compare with
-// BenchmarkForwardSameData:
+// hooks, line statistics, Parquet shard, manifest) in input tokens per second, with the padding
+// share and the number of compiled shapes. Compare with BenchmarkForwardSameData (on a shared
+// machine, BenchmarkExtractOverhead compares them more reliably):
 //
 //	go test ./states/extract -run '^$' -bench 'Extract|Forward' -benchtime 4x
 func BenchmarkExtract(b *testing.B) {
@@ -84,62 +85,143 @@ func BenchmarkExtract(b *testing.B) {
 				}
 				b.ReportMetric(float64(tokens*b.N)/b.Elapsed().Seconds(), "tokens/s")
 				b.ReportMetric(forward.Seconds()/b.Elapsed().Seconds(), "forward_share")
+				b.ReportMetric(100*res.Padding, "padding_%")
+				b.ReportMetric(float64(len(res.Shapes)), "shapes")
 			})
+		}
+	}
+}
+
+// sameBatch is one forward pass of extraction: the windows and their lookback boundaries.
+type sameBatch struct{ ids, start [][]int32 }
+
+// sameBatches packs the windows of the benchmark corpus as extraction does (groups of
+// packSnippets, longest first, batchSize) and returns the batches and the input token count.
+func sameBatches(b *testing.B, bm benchModel) ([]sameBatch, int) {
+	r, err := resolve(testConfig("x", "y"), bm.m)
+	require.NoError(b, err)
+	snips := corpus(bm.snippets)
+	tokens := 0
+	var batches []sameBatch
+	for start := 0; start < len(snips); start += packSnippets {
+		var items []item
+		for i, s := range snips[start:min(start+packSnippets, len(snips))] {
+			w, _ := prepare(r, bm.tok, false, i, s)
+			tokens += w.tokens
+			for wi, win := range w.wins {
+				items = append(items, item{w: w, win: wi, ids: w.ids[win.start:win.end]})
+			}
+		}
+		slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.ids), len(a.ids)) })
+		for len(items) > 0 {
+			n := batchSize(len(items), len(items[0].ids), r.BatchTokens, bm.m.Config.NumHeads)
+			var bt sameBatch
+			for _, it := range items[:n] {
+				bt.ids = append(bt.ids, it.ids)
+				bt.start = append(bt.start, it.w.lookbackStart(it.win))
+			}
+			batches = append(batches, bt)
+			items = items[n:]
+		}
+	}
+	return batches, tokens
+}
+
+// runBatches runs the batches with the hooks (and the lookback boundaries when lookback).
+func runBatches(b *testing.B, m *models.Model, batches []sameBatch, hooks []string, lookback bool) {
+	for _, bt := range batches {
+		req := models.Request{Hooks: hooks}
+		if lookback {
+			req.LookbackStart = bt.start
+		}
+		if _, err := m.Run(bt.ids, req); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
 
 // BenchmarkForwardSameData runs only the forward passes of the same windows in the same batches:
 // "plain" asks for token_logprob alone (the language-model pass), "hooks" for what extraction
-// captures (state, log-prob, entropy, attention pattern), "hooks_no_pattern" for what it captures
-// with NoLookback. Tokens/s counts the same input tokens
-// as BenchmarkExtract.
+// captures (state, log-prob, entropy, attention lookback), "hooks_no_lookback" for what it
+// captures with NoLookback. Tokens/s counts the same input tokens as BenchmarkExtract.
 func BenchmarkForwardSameData(b *testing.B) {
 	for _, bm := range benchModels(b) {
-		r, err := resolve(testConfig("x", "y"), bm.m)
-		require.NoError(b, err)
-		snips := corpus(bm.snippets)
-		tokens := 0
-		var batches [][][]int32
-		for start := 0; start < len(snips); start += packSnippets {
-			var items [][]int32
-			for i, s := range snips[start:min(start+packSnippets, len(snips))] {
-				w, _ := prepare(r, bm.tok, false, i, s)
-				tokens += w.tokens
-				for _, win := range w.wins {
-					items = append(items, w.ids[win.start:win.end])
-				}
-			}
-			slices.SortStableFunc(items, func(a, b []int32) int { return cmp.Compare(len(b), len(a)) })
-			for len(items) > 0 {
-				n := batchSize(len(items), len(items[0]), r.BatchTokens, bm.m.Config.NumHeads)
-				batches = append(batches, items[:n])
-				items = items[n:]
-			}
-		}
+		batches, tokens := sameBatches(b, bm)
 		for _, c := range []struct {
-			name  string
-			hooks []string
+			name     string
+			hooks    []string
+			lookback bool
 		}{
-			{"plain", []string{models.HookTokenLogProb}},
-			{"hooks", []string{testHook, models.HookTokenLogProb, models.HookTokenEntropy, models.AttnPattern(1)}},
-			{"hooks_no_pattern", []string{testHook, models.HookTokenLogProb, models.HookTokenEntropy}},
+			{"plain", []string{models.HookTokenLogProb}, false},
+			{"hooks", []string{testHook, models.HookTokenLogProb, models.HookTokenEntropy, models.AttnLookback(1)}, true},
+			{"hooks_no_lookback", []string{testHook, models.HookTokenLogProb, models.HookTokenEntropy}, false},
 		} {
 			b.Run(bm.name+"/"+c.name, func(b *testing.B) {
-				run := func() {
-					for _, batch := range batches {
-						if _, err := bm.m.Run(batch, models.Request{Hooks: c.hooks}); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				run() // compiles the graphs
+				runBatches(b, bm.m, batches, c.hooks, c.lookback) // compiles the graphs
 				b.ResetTimer()
 				for range b.N {
-					run()
+					runBatches(b, bm.m, batches, c.hooks, c.lookback)
 				}
 				b.ReportMetric(float64(tokens*b.N)/b.Elapsed().Seconds(), "tokens/s")
 			})
 		}
+	}
+}
+
+// BenchmarkExtractOverhead is the acceptance measure: each iteration runs a whole
+// extraction with the lookback ratio, one without it, and the plain forward pass (token_logprob
+// alone) over the same windows in the same batches, one after the other in a rotating order, so
+// that all three see the same load on a shared machine. overhead_% is
+// 100 * (1 - extraction tokens/s / plain tokens/s) over all iterations.
+//
+//	go test ./states/extract -run '^$' -bench ExtractOverhead -benchtime 8x
+func BenchmarkExtractOverhead(b *testing.B) {
+	for _, bm := range benchModels(b) {
+		b.Run(bm.name, func(b *testing.B) {
+			batches, tokens := sameBatches(b, bm)
+			plain := []string{models.HookTokenLogProb}
+			dir := b.TempDir()
+			data := filepath.Join(dir, "snippets.parquet")
+			require.NoError(b, datasets.WriteSnippetSlice(data, corpus(bm.snippets)))
+			cfg := testConfig(data, "")
+			cfg.ModelDir, cfg.ShardSnippets = bm.dir, 0
+			extract := func(noLookback bool, out string) {
+				cfg.NoLookback, cfg.OutDir = noLookback, filepath.Join(dir, out)
+				res, err := extractWith(context.Background(), cfg, bm.m, bm.tok, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Manifest.Tokens != tokens {
+					b.Fatalf("extraction ran %d tokens, the forward batches %d", res.Manifest.Tokens, tokens)
+				}
+			}
+			extract(false, "warm") // compiles the graphs
+			extract(true, "warm-no-lookback")
+			runBatches(b, bm.m, batches, plain, false)
+			var look, noLook, fwd time.Duration
+			steps := []struct {
+				run func(i int)
+				sum *time.Duration
+			}{
+				{func(i int) { extract(false, fmt.Sprint(i)) }, &look},
+				{func(i int) { extract(true, fmt.Sprint(i, "-no-lookback")) }, &noLook},
+				{func(int) { runBatches(b, bm.m, batches, plain, false) }, &fwd},
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range steps {
+					st := steps[(i+j)%len(steps)]
+					t0 := time.Now()
+					st.run(i)
+					*st.sum += time.Since(t0)
+				}
+			}
+			rate := func(d time.Duration) float64 { return float64(tokens*b.N) / d.Seconds() }
+			b.ReportMetric(rate(fwd), "forward_tok/s")
+			b.ReportMetric(rate(look), "extract_tok/s")
+			b.ReportMetric(100*(1-fwd.Seconds()/look.Seconds()), "overhead_%")
+			b.ReportMetric(rate(noLook), "no_lookback_tok/s")
+			b.ReportMetric(100*(1-fwd.Seconds()/noLook.Seconds()), "no_lookback_overhead_%")
+		})
 	}
 }

@@ -29,13 +29,12 @@ type Config struct {
 	// ShardSnippets is the number of input snippets per output shard; 0 picks
 	// DefaultShardSnippets. At most one shard of rows is held in memory.
 	ShardSnippets int `json:"shard_snippets"`
-	// AttentionLayer is the block whose attention pattern gives the lookback ratio; a negative
+	// AttentionLayer is the block whose attention gives the lookback ratio; a negative
 	// value picks the layer of the first hook (layer 0 for "embed", the last layer for
 	// "final_norm").
 	AttentionLayer int `json:"attention_layer"`
-	// NoLookback skips the attention lookback ratio (the column holds NaN). The ratio needs the
-	// attention pattern of one layer, which keeps that layer off the backend's fused attention
-	// kernel and copies [batch, heads, len, len] floats out of every pass.
+	// NoLookback skips the attention lookback ratio (the column holds NaN). The ratio is reduced
+	// inside the forward pass (models.AttnLookback), at about 2 % of its cost.
 	NoLookback bool `json:"no_lookback"`
 	// Backend is the GoMLX backend spec ("" for $GOMLX_BACKEND or the pure-Go backend).
 	Backend string `json:"backend"`
@@ -73,6 +72,12 @@ func (c *Config) Validate() error {
 	if c.OutDir == "" {
 		errs = append(errs, errors.New("OutDir (--out): empty"))
 	}
+	return errors.Join(append(errs, c.validateSettings())...)
+}
+
+// validateSettings checks the fields that decide the rows (not the paths).
+func (c *Config) validateSettings() error {
+	var errs []error
 	seen := map[string]bool{}
 	for _, h := range c.Hooks {
 		if seen[h] {
@@ -116,8 +121,10 @@ type resolved struct {
 	columns        []string // state column per hook
 }
 
+// resolve checks c against the model and fills in the defaults. Only the settings are checked;
+// callers that read and write files validate the paths first (Config.Validate).
 func resolve(c Config, m *models.Model) (*resolved, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.validateSettings(); err != nil {
 		return nil, err
 	}
 	cfg := m.Config

@@ -20,12 +20,14 @@
 //   - mean_logprob, min_logprob: mean and min of token_logprob, skipping NaN (the first token of
 //     a window has no prediction); NaN when none has one;
 //   - mean_entropy: mean token_entropy over the same tokens;
-//   - lookback_ratio: mean over the heads of the attention layer and over the line's tokens of
-//     the attention mass on positions BEFORE the line's first token (earlier context, inside the
-//     window; a BOS counts as earlier context). The attention layer is Config.AttentionLayer,
-//     by default the layer of the first hook; only blocks.{L}.attn.pattern of that layer is
-//     captured. Config.NoLookback skips it (NaN): the pattern keeps that layer off the
-//     backend's fused attention kernel, which costs 5-30 % of the forward pass.
+//   - lookback_ratio: mean over the line's tokens of the attention mass, averaged over the heads
+//     of the attention layer, on positions BEFORE the line's first token (earlier context,
+//     inside the window; a BOS counts as earlier context). The attention layer is
+//     Config.AttentionLayer, by default the layer of the first hook. The model reduces it in
+//     its graph (hook models.AttnLookback, with each token's line start as the boundary), so
+//     only one value per token leaves the pass and the layer keeps the backend's fused
+//     attention kernel; it costs about 2 % of the forward pass. Config.NoLookback skips it
+//     (NaN).
 //   - state_<hook>: the hook's vector at the line's last token, for each of Config.Hooks (by
 //     default blocks.{L}.resid_post with L = layers/4, the paper's early layer).
 //
@@ -40,9 +42,15 @@
 // run, and each runs only up to the last token of the lines it scores (attention is causal).
 //
 // Batching. Snippets are taken in groups of 256 (within a shard); their windows are sorted by
-// length, longest first, and packed into batches of a power-of-two number of rows whose bucketed
-// size stays under Config.BatchTokens (and whose attention pattern stays under 32 Mi floats).
-// The progress bar reports the padding fraction: 1 - real tokens / tokens the backend computes.
+// length, longest first, and packed into batches of a power-of-two number of rows whose padded
+// size (rows x models.BucketLen(longest), buckets four per doubling of the length) stays under
+// Config.BatchTokens, and whose attention scores (rows x heads x length², materialised in the
+// graph for the lookback ratio) stay under 32 Mi floats. Batches depend only on the group. The
+// progress bar reports the padding fraction: 1 - real tokens / tokens the backend computes.
+//
+// In memory. Lines returns the rows of the same computation for a slice of snippets, without
+// files (for `pttrust score`): the rows an Extract run with the same settings writes for them
+// when one shard holds them all.
 //
 // # Output
 //

@@ -1,14 +1,12 @@
 package extract
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +29,9 @@ type Result struct {
 	// Shapes counts the forward passes of this run by padded shape [batch rows, length]; every
 	// new shape compiles a graph.
 	Shapes map[[2]int]int
+	// Padding is the share of the tokens the backend computed that were padding:
+	// 1 - real tokens / (bucketed batch rows x bucketed length), summed over the passes.
+	Padding float64
 	// Forward is the time spent in forward passes, Total the time of the whole run.
 	Forward, Total time.Duration
 }
@@ -56,6 +57,9 @@ func Extract(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 
 // extractWith is Extract with a loaded model.
 func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenizer.Tokenizer, out io.Writer) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("states extract: %w", err)
+	}
 	r, err := resolve(cfg, m)
 	if err != nil {
 		return nil, fmt.Errorf("states extract: %w", err)
@@ -88,13 +92,8 @@ func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenize
 		return nil, fmt.Errorf("states extract: %w", err)
 	}
 
-	x := &extractor{r: r, m: m, tok: tok, p: p, man: man, res: res, ctx: ctx,
-		withTemplate: len(tok.EncodeWithSpecial("")) > 0}
-	x.hooks = append(slices.Clone(r.Hooks), models.HookTokenLogProb, models.HookTokenEntropy)
-	if r.attnLayer >= 0 {
-		x.hooks = append(x.hooks, models.AttnPattern(r.attnLayer))
-	}
-	x.heads = m.Config.NumHeads
+	x := &extractor{r: r, u: newRunner(ctx, r, m, tok, p), p: p, man: man, res: res}
+	defer func() { res.Forward, res.Shapes, res.Padding = x.u.forward, x.u.shapes, p.padding() }()
 	x.shardStart = man.Snippets
 	err = datasets.ScanSnippets(r.DataPath, man.Snippets, func(index int, s datasets.Snippet) error {
 		x.chunk = append(x.chunk, indexed{index, s})
@@ -126,23 +125,13 @@ func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenize
 	return res, nil
 }
 
-type indexed struct {
-	index int
-	s     datasets.Snippet
-}
-
 // extractor holds the state of one run.
 type extractor struct {
-	ctx          context.Context
-	r            *resolved
-	m            *models.Model
-	tok          *tokenizer.Tokenizer
-	p            *progress
-	man          *Manifest
-	res          *Result
-	withTemplate bool
-	hooks        []string
-	heads        int
+	r   *resolved
+	u   *runner
+	p   *progress
+	man *Manifest
+	res *Result
 
 	shardStart int       // first snippet of the open shard
 	chunk      []indexed // snippets waiting to be packed
@@ -151,99 +140,18 @@ type extractor struct {
 	probs      []Problem // problems of the open shard
 }
 
-// item is one window of one snippet, a row of a batch.
-type item struct {
-	w   *snippetWork
-	win int
-	ids []int32
-}
-
-// runChunk tokenizes the waiting snippets, packs their windows into batches, runs them and
-// appends the rows, in input order, to the open shard.
+// runChunk runs the waiting snippets and appends their rows, in input order, to the open shard.
 func (x *extractor) runChunk() error {
-	chunk := x.chunk
+	rows, probs, tokens, err := x.u.run(x.chunk)
+	clear(x.chunk)
 	x.chunk = x.chunk[:0]
-	var works []*snippetWork
-	var items []item
-	for _, c := range chunk {
-		w, probs := prepare(x.r, x.tok, x.withTemplate, c.index, c.s)
-		for _, pr := range probs {
-			x.p.message("%s", pr)
-		}
-		x.probs = append(x.probs, probs...)
-		x.p.problems += len(probs)
-		if w == nil {
-			continue
-		}
-		works = append(works, w)
-		x.tokens += w.tokens
-		for i, win := range w.wins {
-			items = append(items, item{w: w, win: i, ids: w.ids[win.start:win.end]})
-		}
+	if err != nil {
+		return err
 	}
-	clear(chunk)
-	// Longest first; ties in input order: batches depend only on the chunk.
-	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.ids), len(a.ids)) })
-	for len(items) > 0 {
-		if err := x.ctx.Err(); err != nil {
-			return err
-		}
-		heads := x.heads
-		if x.r.attnLayer < 0 {
-			heads = 0 // no pattern to bound
-		}
-		n := batchSize(len(items), len(items[0].ids), x.r.BatchTokens, heads)
-		batch := items[:n]
-		items = items[n:]
-		ids := make([][]int32, n)
-		real := 0
-		for i, it := range batch {
-			ids[i] = it.ids
-			real += len(it.ids)
-		}
-		t0 := time.Now()
-		res, err := x.m.Run(ids, models.Request{Hooks: x.hooks})
-		x.res.Forward += time.Since(t0)
-		if err != nil {
-			return err
-		}
-		for i, it := range batch {
-			it.w.fill(x.r, it.win, res, i)
-		}
-		x.p.tokens += real
-		x.p.real += real
-		x.p.padded += models.BucketLen(n) * models.BucketLen(len(batch[0].ids))
-		x.p.rect += n * len(batch[0].ids)
-		if x.res.Shapes == nil {
-			x.res.Shapes = map[[2]int]int{}
-		}
-		x.res.Shapes[[2]int{models.BucketLen(n), models.BucketLen(len(batch[0].ids))}]++
-		x.p.update(false)
-	}
-	for _, w := range works {
-		x.rows = append(x.rows, w.rows...)
-		x.p.lines += len(w.rows)
-	}
-	x.p.done += len(chunk)
-	x.p.update(false)
+	x.rows = append(x.rows, rows...)
+	x.probs = append(x.probs, probs...)
+	x.tokens += tokens
 	return nil
-}
-
-// patternBudget bounds the attention-pattern floats of one batch (batch x heads x len x len).
-const patternBudget = 32 << 20
-
-// batchSize picks how many of the remaining items (longest first, the first of length maxLen)
-// go into the next batch: as many as fit BatchTokens at the bucketed length and the pattern
-// budget, rounded down to a power of two so that the backend pads no extra rows.
-func batchSize(remaining, maxLen, batchTokens, heads int) int {
-	s := models.BucketLen(maxLen)
-	n := max(1, batchTokens/s)
-	n = min(n, max(1, patternBudget/(max(1, heads)*s*s)), remaining)
-	p := 1
-	for p*2 <= n {
-		p *= 2
-	}
-	return p
 }
 
 // writeShard writes the open shard, covering snippets [shardStart, end), and the manifest.

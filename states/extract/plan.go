@@ -172,15 +172,27 @@ func planWindows(ranges []states.TokenRange, scorable []bool, W int) ([]window, 
 	return wins, lineWin
 }
 
+// lookbackStart gives the lookback boundary of every token of window wi, in window coordinates:
+// the position of the first token of the token's line (0 for tokens of no line, and for lines
+// starting before the window, which are not scored there).
+func (w *snippetWork) lookbackStart(wi int) []int32 {
+	win := w.wins[wi]
+	out := make([]int32, win.end-win.start)
+	for t := win.start; t < win.end; t++ {
+		if l := w.tokLine[t]; l >= 0 {
+			out[t-win.start] = int32(max(0, w.ranges[l].First-win.start))
+		}
+	}
+	return out
+}
+
 // fill computes the rows of the lines scored in window wi from one batch row b of the results.
 func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b int) {
 	win := w.wins[wi]
 	lp, ent := res[models.HookTokenLogProb], res[models.HookTokenEntropy]
-	var pat *models.Array
-	heads := 0
+	var look *models.Array // per token: the attention mass before the token's line, mean over heads
 	if r.attnLayer >= 0 {
-		pat = res[models.AttnPattern(r.attnLayer)]
-		heads = pat.Shape[1]
+		look = res[models.AttnLookback(r.attnLayer)]
 	}
 	for l, lw := range w.lineWin {
 		if lw != wi {
@@ -188,7 +200,6 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 		}
 		row := &w.rows[w.rowOf[l]]
 		rg := w.ranges[l]
-		first := rg.First - win.start
 		var sumLP, sumEnt, sumLook float64
 		minLP := math.Inf(1)
 		nLP, nTok := 0, 0
@@ -204,12 +215,8 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 				sumEnt += float64(ent.At(b, p))
 				nLP++
 			}
-			for h := range heads {
-				var s float64
-				for _, a := range pat.Row(b, h, p)[:first] {
-					s += float64(a)
-				}
-				sumLook += s
+			if look != nil {
+				sumLook += float64(look.At(b, p))
 			}
 		}
 		row.MeanLogProb, row.MinLogProb, row.MeanEntropy = float32(math.NaN()), float32(math.NaN()), float32(math.NaN())
@@ -219,8 +226,8 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 			row.MeanEntropy = float32(sumEnt / float64(nLP))
 		}
 		row.LookbackRatio = float32(math.NaN())
-		if heads > 0 {
-			row.LookbackRatio = float32(sumLook / float64(nTok*heads))
+		if look != nil {
+			row.LookbackRatio = float32(sumLook / float64(nTok))
 		}
 		row.ContextTokens = int32(rg.Last - win.start)
 		row.States = make([][]float32, len(r.Hooks))

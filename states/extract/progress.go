@@ -72,9 +72,8 @@ func (p *progress) update(force bool) {
 	const width = 24
 	fill := int(frac * width)
 	bar := strings.Repeat("#", fill) + strings.Repeat(".", width-fill)
-	pad, packPad := 0.0, 0.0
-	if p.padded > 0 {
-		pad = 1 - float64(p.real)/float64(p.padded)
+	pad, packPad := p.padding(), 0.0
+	if p.rect > 0 {
 		packPad = 1 - float64(p.real)/float64(p.rect)
 	}
 	line := fmt.Sprintf("[%s] %3.0f%% snippets %d/%d  lines %d (%.0f/s)  tokens %d (%.0f/s)  padding %.1f%% (%.1f%% before shape buckets)  problems %d",
@@ -98,4 +97,12 @@ func (p *progress) finish() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// padding is the share of padding in the tokens the backend computed so far.
+func (p *progress) padding() float64 {
+	if p.padded == 0 {
+		return 0
+	}
+	return 1 - float64(p.real)/float64(p.padded)
 }
