@@ -6,9 +6,19 @@ export GOEXPERIMENT := "simd"
 build:
     go build -o bin/pttrust ./cmd/pttrust
 
-# The main job on the embedded defaults (per-line log-probs of a source file, tinycoder model).
+# The main job on the embedded defaults: the default experiment end to end (about 6 minutes on 2 cores).
 demo: build
-    ./bin/pttrust lm logprobs states/lines.go
+    ./bin/pttrust demo
+
+# Rerun the default experiment into results/default and ship its assessor into the binary.
+default-results: build
+    ./bin/pttrust experiment run experiments/default.toml
+    just ship-assessor
+
+# Copy results/default/assessor into the embedded default assessor (experiments/defaultassessor).
+ship-assessor:
+    rm -rf experiments/defaultassessor/bundle
+    cp -r results/default/assessor experiments/defaultassessor/bundle
 
 # Retrain the default model (about 80 minutes on 2 cores; resumable).
 train-tinycoder: build

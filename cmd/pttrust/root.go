@@ -20,6 +20,7 @@ its features to risk with a small labeled set and ranks the lines of each snippe
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String("backend", "", `GoMLX backend ("go", or "xla:/abs/path/plugin.so" in xla builds); default $GOMLX_BACKEND or "go"`)
-	root.AddCommand(newVersionCmd(), newLMCmd(), newDoctorCmd(), newDatasetsCmd(), newStatesCmd())
+	root.AddCommand(newVersionCmd(), newLMCmd(), newDoctorCmd(), newDatasetsCmd(), newStatesCmd(),
+		newPretrainCmd(), newFinetuneCmd(), newExperimentCmd(), newDemoCmd(), newScoreCmd())
 	return root
 }

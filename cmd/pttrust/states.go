@@ -44,7 +44,7 @@ be read (not UTF-8, empty, unknown language) are reported and skipped.`,
 	f.IntVar(&c.BatchTokens, "batch-tokens", 0, "padded tokens per forward pass (0: 4096)")
 	f.IntVar(&c.ShardSnippets, "shard-snippets", 0, "input snippets per output shard (0: 1024)")
 	f.IntVar(&c.AttentionLayer, "attention-layer", -1, "block whose attention gives the lookback ratio (-1: the first hook's layer)")
-	f.BoolVar(&c.NoLookback, "no-lookback", false, "skip the attention lookback ratio (faster: the attention layer keeps its fused kernel)")
+	f.BoolVar(&c.NoLookback, "no-lookback", false, "skip the attention lookback ratio (saves its extra attention-scores pass on one layer, a few percent)")
 	return cmd
 }
 

@@ -66,6 +66,9 @@ func Extract(fsys fs.FS, id string, files []string) (string, error) {
 			return "", fmt.Errorf("%s: extracting %s: %w", id, name, err)
 		}
 	}
+	if _, err := os.Stat(dir); err == nil && !complete(fsys, dir, files) {
+		os.RemoveAll(dir) // a damaged extraction (a truncated file): replace it
+	}
 	if err := os.Rename(tmp, dir); err != nil && !complete(fsys, dir, files) { // a concurrent extraction may have won
 		return "", fmt.Errorf("%s: %w", id, err)
 	}

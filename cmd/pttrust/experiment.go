@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pttrust/pttrust/experiments"
+)
+
+func newExperimentCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "experiment", Short: "Run experiments (experiments/*.toml) end to end"}
+	cmd.AddCommand(newExperimentRunCmd())
+	return cmd
+}
+
+// experimentOptions are the flags of `experiment run`.
+type experimentOptions struct {
+	Config  string
+	OutDir  string
+	WorkDir string
+}
+
+func newExperimentRunCmd() *cobra.Command {
+	var o experimentOptions
+	cmd := &cobra.Command{
+		Use:   "run experiments/NAME.toml",
+		Short: "Run every stage that is not cached and write results/NAME (tables, CSV, plots, assessor)",
+		Long: `run makes the labeled data, extracts line states, pre-trains the SAE (stage 1), trains the
+binding and the probes (stage 2), scores PtTrust and every baseline on the test split with
+bootstrap intervals, and computes the cross-language and cross-task matrices. Each stage's
+output is kept in the work directory under a hash of its inputs and settings, so a rerun skips
+finished stages (and resumes an interrupted extraction or SAE training).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Config = args[0]
+			cfg, err := experiments.Load(o.Config)
+			if err != nil {
+				return err
+			}
+			backend, _ := cmd.Flags().GetString("backend")
+			return runExperiment(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, o, backend)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.OutDir, "out", "", "results directory (default: the config's out_dir, results/NAME)")
+	f.StringVar(&o.WorkDir, "work", "", "cache of stage artifacts (default: the config's work_dir)")
+	return cmd
+}
+
+// runExperiment runs cfg with the command-line overrides and prints the results.
+func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiments.Config, o experimentOptions, backend string) error {
+	if o.OutDir != "" {
+		cfg.OutDir = o.OutDir
+	}
+	if o.WorkDir != "" {
+		cfg.WorkDir = o.WorkDir
+	}
+	if backend != "" {
+		cfg.Model.Backend = backend
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := experiments.Run(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, res.Markdown)
+	fmt.Fprintf(stdout, "\nResults: %s (%s, CSV tables, PNG plots, assessor/)\n", res.OutDir, experiments.ResultsMarkdown)
+	return nil
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pttrust/pttrust/eval/report"
+	"github.com/pttrust/pttrust/experiments"
+)
+
+// plantedGo is a small Go file with one planted bug, of a kind the default experiment trains
+// the binding on: plantedLine (1-based) holds it.
+const plantedGo = `package stats
+
+import "math"
+
+// Mean returns the arithmetic mean of xs, or NaN when xs is empty.
+func Mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	sum := 0.0
+	for _, x := range xs {
+		sum += m
+	}
+	return sum / float64(len(xs))
+}
+
+// Variance returns the population variance of xs.
+func Variance(xs []float64) float64 {
+	m := Mean(xs)
+	acc := 0.0
+	for _, x := range xs {
+		d := x - m
+		acc += d * d
+	}
+	return acc / float64(len(xs))
+}
+
+// Max returns the largest element of xs.
+func Max(xs []float64) float64 {
+	best := math.Inf(-1)
+	for _, x := range xs {
+		if x > best {
+			best = x
+		}
+	}
+	return best
+}
+`
+
+// plantedLine is "sum += m": a wrong variable (the mean of the next function) where x belongs, an
+// operator family the default binding trains on. Measured with the shipped assessor on this
+// file, other planted bugs rank worse: "x <= best" for "x > best" 6th of 25, a foreign line
+// inserted in a loop 4th of 26, "acc * n" for "acc / n" last of 25 (README, Limits).
+const plantedLine = 12
+
+// The shipped default assessor ranks the planted bug among the riskiest lines of the file.
+func TestScorePlantedBugDefaultAssessor(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "stats.go")
+	require.NoError(t, os.WriteFile(path, []byte(plantedGo), 0o644))
+	require.Equal(t, "\t\tsum += m", strings.Split(plantedGo, "\n")[plantedLine-1])
+	out, stderr, err := run(t, "score", "--format", "json", path)
+	require.NoError(t, err, stderr)
+	rep, err := report.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, rep.Files, 1)
+	ln := rep.Files[0].Lines[plantedLine-1]
+	require.True(t, ln.Scored)
+	t.Logf("planted line rank %d of %d scored lines (score %.3f, threshold %.3f)", ln.Rank, rep.Files[0].Summary().Scored, ln.Score, rep.Threshold)
+	require.LessOrEqual(t, ln.Rank, 3, "the planted bug is in the top 3")
+}
+
+// Every format writes a report; bad files are reported and the others still scored; the exit
+// status fails only when a file cannot be read.
+func TestScoreFormatsAndBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "stats.go")
+	require.NoError(t, os.WriteFile(good, []byte(plantedGo), 0o644))
+	bin := filepath.Join(dir, "image.py")
+	require.NoError(t, os.WriteFile(bin, []byte{0x89, 'P', 'N', 'G', 0, 0, 1}, 0o644))
+	txt := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(txt, []byte("just prose\n"), 0o644))
+
+	out, stderr, err := run(t, "score", "--format", "text", txt, bin, good)
+	require.NoError(t, err, "unscorable content is not a failure")
+	require.Contains(t, stderr, "notes.txt: not scored: unsupported file type")
+	require.Contains(t, stderr, "image.py: not scored: binary file")
+	require.Contains(t, out, "return acc / float64(len(xs))")
+
+	out, stderr, err = run(t, "score", filepath.Join(dir, "missing.go"), good)
+	require.ErrorIs(t, err, experiments.ErrUnreadable)
+	require.Contains(t, stderr, "missing.go: not scored")
+	require.Contains(t, out, "func Variance", "the readable file is still scored")
+
+	for _, f := range []string{"json", "sarif", "html"} {
+		p := filepath.Join(dir, "report."+f)
+		_, stderr, err := run(t, "score", "--format", f, "-o", p, good)
+		require.NoError(t, err, stderr)
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.Contains(t, string(data), "stats.go", f)
+	}
+	_, _, err = run(t, "score", "--format", "xml", good)
+	require.ErrorContains(t, err, "xml")
+}

@@ -1,0 +1,282 @@
+package experiments
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/pttrust/pttrust/datasets"
+	"github.com/pttrust/pttrust/eval"
+	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/pretrain"
+)
+
+// Config is one experiment: where the labeled data comes from, which model reads it, the two
+// stages' settings and what the evaluation reports. It is read from a TOML file
+// (experiments/<name>.toml) over Default(); unknown keys are errors.
+type Config struct {
+	// Name names the experiment; results go to results/<name> unless OutDir says otherwise.
+	Name string `toml:"name"`
+	// Seed seeds every random choice of the run (data sampling, mutations, both stages,
+	// bootstrap); the stages' own seed fields are overridden by it.
+	Seed uint64 `toml:"seed"`
+	// OutDir receives the result tables, CSV and plots ("" = results/<name>).
+	OutDir string `toml:"out_dir"`
+	// WorkDir holds the cached stage artifacts, each in a folder named by the hash of its inputs
+	// and settings, so a rerun skips finished stages ("" = work/experiments/<name>).
+	WorkDir string `toml:"work_dir"`
+	// Model is the code LM whose states are read.
+	Model ModelConfig `toml:"model"`
+	// Data is the labeled data: binding is trained on its train split, thresholds are chosen on
+	// its validation split and every table is computed on its test split.
+	Data DataConfig `toml:"data"`
+	// PretrainData is the unlabeled data of stage 1 when Data is an imported benchmark (the SAE
+	// is pre-trained on mutations of local code, as in the paper); ignored for mutation data,
+	// where stage 1 uses Data's train split.
+	PretrainData DataConfig `toml:"pretrain_data"`
+	// States selects the hook and the extraction batching.
+	States StatesConfig `toml:"states"`
+	// Pretrain is stage 1's configuration; its paths, hook and seed are set by the runner.
+	Pretrain pretrain.Config `toml:"pretrain"`
+	// Binding is stage 2's configuration (also used for the probe baselines); its seed is set by
+	// the runner.
+	Binding finetune.Config `toml:"binding"`
+	// Eval says what is reported.
+	Eval EvalConfig `toml:"eval"`
+
+	// path is the file the configuration was read from ("" for the embedded default).
+	path string
+}
+
+// ModelConfig names the LM.
+type ModelConfig struct {
+	// Dir is a Hugging Face checkpoint directory; "" is the embedded tinycoder model.
+	Dir string `toml:"dir"`
+	// Backend is the GoMLX backend spec ("" = $GOMLX_BACKEND or the pure-Go backend).
+	Backend string `toml:"backend"`
+}
+
+// DataConfig makes a snippets file.
+type DataConfig struct {
+	// Format is "mutation" (mutants of the source trees found on this machine: GOROOT, the
+	// Python stdlib, a JDK's src.zip, /usr/include, node_modules), or an importer:
+	// "debugbench", "humanevalpack", "pairs" (see pttrust datasets import).
+	Format string `toml:"format"`
+	// Path is the importer's input (a file or directory the user downloaded).
+	Path string `toml:"path"`
+	// Languages keeps these languages ([] = every language found).
+	Languages []string `toml:"languages"`
+	// FilesPerLanguage is the number of source files taken per language (mutation): the files
+	// with the smallest hash of their stable path, so the sample spreads over the whole tree and
+	// is the same on every machine with the same trees.
+	FilesPerLanguage int `toml:"files_per_language"`
+	// MaxFileBytes and MinFileBytes bound the size of a source file (mutation).
+	MaxFileBytes int `toml:"max_file_bytes"`
+	MinFileBytes int `toml:"min_file_bytes"`
+	// LMHeldOut keeps only files outside the train split of the shipped LM's corpus
+	// (datasets.SplitOf with 5 % + 5 %), so the LM never saw the programs (mutation).
+	LMHeldOut bool `toml:"lm_held_out"`
+	// ValFraction and TestFraction split the files (or imported pairs) into the experiment's
+	// train, validation and test parts, by a hash of the path salted with the experiment's
+	// seed; twins and mutants of one program never straddle parts.
+	ValFraction  float64 `toml:"val_fraction"`
+	TestFraction float64 `toml:"test_fraction"`
+	// LineMutantsPerFile and OperatorMutantsPerFile are the mutants made per program (mutation).
+	LineMutantsPerFile     int `toml:"line_mutants_per_file"`
+	OperatorMutantsPerFile int `toml:"operator_mutants_per_file"`
+	// MaxCodeBytes skips longer imported snippets (importers).
+	MaxCodeBytes int `toml:"max_code_bytes"`
+}
+
+// StatesConfig is the extraction's part of the experiment.
+type StatesConfig struct {
+	// Hook is the hook whose line states feed the SAE ("" = blocks.{L}.resid_post with
+	// L = layers/4, the paper's early layer).
+	Hook string `toml:"hook"`
+	// Window is the window of long snippets (0 = min(context, 1024)).
+	Window int `toml:"window"`
+	// BatchTokens bounds the padded tokens of one forward pass (0 = the extractor's default).
+	BatchTokens int `toml:"batch_tokens"`
+}
+
+// EvalConfig says what the tables report.
+type EvalConfig struct {
+	// Bootstrap is the number of snippet resamples of the 95 % confidence intervals.
+	Bootstrap int `toml:"bootstrap"`
+	// RandomRepeats is the number of random rankings averaged by the random baseline.
+	RandomRepeats int `toml:"random_repeats"`
+	// TrainTasks are the tasks (mutation operators or bug types) the main binding is trained on
+	// ([] = all); the main table is reported on the test split's snippets of these tasks
+	// ("held-out files") and of every other task ("held-out tasks").
+	TrainTasks []string `toml:"train_tasks"`
+	// TaskGroups name groups of tasks for the cross-task matrix: a binding is trained on each
+	// group and tested on each group. Empty: one group per task.
+	TaskGroups map[string][]string `toml:"task_groups"`
+	// MatrixMetric is the metric shown in the cross matrices ("hit@1", "auroc", ...).
+	MatrixMetric string `toml:"matrix_metric"`
+	// MinTrainSnippets skips matrix rows whose train group has fewer buggy snippets.
+	MinTrainSnippets int `toml:"min_train_snippets"`
+	// Baselines lists the baselines beside PtTrust: random, logprob_mean, logprob_min, entropy,
+	// probe_raw, probe_pca, lookback. [] = all.
+	Baselines []string `toml:"baselines"`
+}
+
+// AllBaselines is every baseline, in table order.
+var AllBaselines = []string{"random", "logprob_mean", "logprob_min", "entropy", "lookback", "probe_raw", "probe_pca"}
+
+//go:embed default.toml
+var defaultTOML []byte
+
+// Default returns the embedded default experiment (experiments/default.toml over the built-in
+// values): the shipped tinycoder model on mutants of local code.
+func Default() Config {
+	cfg, err := parse(defaultTOML, "experiments/default.toml")
+	if err != nil {
+		panic("experiments: embedded default.toml: " + err.Error())
+	}
+	return cfg
+}
+
+// base holds the values every configuration starts from.
+func base() Config {
+	return Config{
+		Seed: 1,
+		Data: DataConfig{
+			Format: "mutation", FilesPerLanguage: 40, MaxFileBytes: 4000, MinFileBytes: 300, LMHeldOut: true,
+			ValFraction: 0.15, TestFraction: 0.3, LineMutantsPerFile: 3, OperatorMutantsPerFile: 6,
+			MaxCodeBytes: 16000,
+		},
+		PretrainData: DataConfig{
+			Format: "mutation", FilesPerLanguage: 40, MaxFileBytes: 4000, MinFileBytes: 300, LMHeldOut: true,
+			ValFraction: 0.15, TestFraction: 0.3, LineMutantsPerFile: 3, OperatorMutantsPerFile: 6,
+		},
+		Pretrain: pretrain.DefaultConfig(),
+		Binding:  finetune.DefaultConfig(),
+		Eval: EvalConfig{
+			Bootstrap: 1000, RandomRepeats: 10, MatrixMetric: "hit@1",
+			MinTrainSnippets: 20,
+		},
+	}
+}
+
+// Load reads an experiment file over the built-in values. Unknown keys are errors naming the
+// file and the key.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("experiment: %w", err)
+	}
+	return parse(data, path)
+}
+
+func parse(data []byte, path string) (Config, error) {
+	cfg := base()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		return cfg, fmt.Errorf("experiment %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return cfg, fmt.Errorf("experiment %s: unknown key(s) %s", path, strings.Join(keys, ", "))
+	}
+	cfg.path = path
+	if cfg.Name == "" {
+		cfg.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	if cfg.OutDir == "" {
+		cfg.OutDir = filepath.Join("results", cfg.Name)
+	}
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = filepath.Join("work", "experiments", cfg.Name)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("experiment %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Validate checks every field it can without touching the disk; errors name the field.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Name == "" {
+		add("name: empty")
+	}
+	if err := c.Data.validate("data"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Data.Format != "mutation" {
+		if c.PretrainData.Format != "mutation" {
+			add("pretrain_data.format: %q; stage 1 needs mutation data", c.PretrainData.Format)
+		} else if err := c.PretrainData.validate("pretrain_data"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Eval.Bootstrap < 0 {
+		add("eval.bootstrap: %d is negative", c.Eval.Bootstrap)
+	}
+	if c.Eval.RandomRepeats < 1 {
+		add("eval.random_repeats: %d; want at least 1", c.Eval.RandomRepeats)
+	}
+	pc := c.Pretrain // the runner sets the paths
+	pc.StatesDir, pc.OutDir, pc.WorkDir = "-", "-", "-"
+	if err := pc.Validate(); err != nil {
+		add("pretrain: %w", err)
+	}
+	bc := c.Binding
+	if err := bc.Validate(); err != nil {
+		add("binding: %w", err)
+	}
+	for _, b := range c.Eval.Baselines {
+		if !slices.Contains(AllBaselines, b) {
+			add("eval.baselines: unknown baseline %q (known: %s)", b, strings.Join(AllBaselines, ", "))
+		}
+	}
+	if !slices.Contains(eval.MetricNames(), c.Eval.MatrixMetric) {
+		add("eval.matrix_metric: unknown metric %q (known: %s)", c.Eval.MatrixMetric, strings.Join(eval.MetricNames(), ", "))
+	}
+	return errors.Join(errs...)
+}
+
+func (d *DataConfig) validate(section string) error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(section+"."+format, a...)) }
+	switch d.Format {
+	case "mutation":
+		if d.FilesPerLanguage < 1 {
+			add("files_per_language: %d; want at least 1", d.FilesPerLanguage)
+		}
+		if d.MaxFileBytes <= d.MinFileBytes || d.MinFileBytes < 0 {
+			add("max_file_bytes/min_file_bytes: %d/%d; want 0 <= min < max", d.MaxFileBytes, d.MinFileBytes)
+		}
+		if d.LineMutantsPerFile < 0 || d.OperatorMutantsPerFile < 0 || d.LineMutantsPerFile+d.OperatorMutantsPerFile == 0 {
+			add("line_mutants_per_file/operator_mutants_per_file: %d/%d; want non-negative, not both 0",
+				d.LineMutantsPerFile, d.OperatorMutantsPerFile)
+		}
+	case "debugbench", "humanevalpack", "pairs":
+		if d.Path == "" {
+			add("path: empty; the %s importer needs the file or directory you downloaded", d.Format)
+		}
+	default:
+		add("format: %q; want mutation, debugbench, humanevalpack or pairs", d.Format)
+	}
+	for _, l := range d.Languages {
+		if _, err := datasets.ParseLanguage(l); err != nil {
+			add("languages: %v", err)
+		}
+	}
+	if !(d.ValFraction > 0 && d.TestFraction > 0 && d.ValFraction+d.TestFraction < 1) {
+		add("val_fraction/test_fraction: %g/%g; want both > 0 with a sum < 1", d.ValFraction, d.TestFraction)
+	}
+	return errors.Join(errs...)
+}

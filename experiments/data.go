@@ -1,0 +1,175 @@
+package experiments
+
+import (
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/pttrust/pttrust/datasets"
+)
+
+// lmSplit fractions are those of the shipped LM's corpus (experiments/tinycoder.toml): a file
+// in their train split may have been seen by the LM.
+const lmValFraction, lmTestFraction = 0.05, 0.05
+
+// languages parses the configured languages ([] = nil, every language).
+func (d DataConfig) languages() []datasets.Language {
+	var out []datasets.Language
+	for _, s := range d.Languages {
+		l, _ := datasets.ParseLanguage(s) // checked by Validate
+		out = append(out, l)
+	}
+	return out
+}
+
+// buildData writes the snippets file of d to out (atomically) and returns the importer's or
+// mutation engine's report.
+func buildData(ctx context.Context, d DataConfig, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
+	if d.Format == "mutation" {
+		return buildMutants(ctx, d, seed, out, progress)
+	}
+	opts := datasets.DefaultImportOptions()
+	opts.Format = datasets.ImportFormat(d.Format)
+	opts.In = d.Path
+	opts.MaxCodeBytes = d.MaxCodeBytes
+	opts.ValFraction, opts.TestFraction = d.ValFraction, d.TestFraction
+	rep, err := datasets.Import(opts, out)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Languages) > 0 {
+		// Keep only the asked languages: rewrite the file through a filter.
+		rows, err := datasets.ReadAllSnippets(out)
+		if err != nil {
+			return nil, err
+		}
+		langs := d.languages()
+		rows = slices.DeleteFunc(rows, func(s datasets.Snippet) bool { return !slices.Contains(langs, s.Language) })
+		if err := datasets.WriteSnippetSlice(out, rows); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// buildMutants samples d.FilesPerLanguage files per language from the source trees of this
+// machine and writes each program with its mutants. The sample is the files with the smallest
+// salted hash of their stable path (one pass, a bounded heap per language), so it spreads over
+// the whole tree; files are then mutated in (language, hash) order, which makes the output
+// depend only on the trees, the configuration and the seed.
+func buildMutants(ctx context.Context, d DataConfig, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
+	roots := datasets.DiscoverRoots()
+	if len(roots) == 0 {
+		return nil, fmt.Errorf("data: no source trees found on this machine (GOROOT, Python stdlib, JDK src.zip, /usr/include, node_modules)")
+	}
+	walk := datasets.DefaultWalkOptions()
+	walk.MaxFileBytes, walk.MinFileBytes = d.MaxFileBytes, d.MinFileBytes
+	walk.Languages = d.languages()
+	picked := map[datasets.Language]*fileHeap{}
+	salt := fmt.Sprintf("pttrust-experiment:%d:", seed)
+	seen := 0
+	_, err := datasets.Walk(roots, walk, func(f datasets.File) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		seen++
+		if progress != nil && seen%2000 == 0 {
+			fmt.Fprintf(progress, "\rdata: %d files read", seen)
+		}
+		if d.LMHeldOut && datasets.SplitOf(f.Path, lmValFraction, lmTestFraction) == datasets.Train {
+			return nil
+		}
+		h := picked[f.Language]
+		if h == nil {
+			h = &fileHeap{}
+			picked[f.Language] = h
+		}
+		k := hashKey("pick:" + salt + f.Path)
+		if h.Len() < d.FilesPerLanguage {
+			heap.Push(h, keyed{k, f})
+		} else if k < (*h)[0].key {
+			(*h)[0] = keyed{k, f}
+			heap.Fix(h, 0)
+		}
+		return nil
+	})
+	if progress != nil {
+		fmt.Fprintf(progress, "\rdata: %d files read\n", seen)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	opts := datasets.DefaultMutateOptions()
+	opts.Seed = seed
+	opts.Languages = d.languages()
+	opts.LineMutantsPerFile = d.LineMutantsPerFile
+	opts.OperatorMutantsPerFile = d.OperatorMutantsPerFile
+	m, err := datasets.NewMutator(opts)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	_, err = datasets.WriteSnippets(out, func(write func(datasets.Snippet) error) error {
+		for _, l := range datasets.AllLanguages {
+			h := picked[l]
+			if h == nil {
+				continue
+			}
+			files := slices.Clone(*h)
+			slices.SortFunc(files, func(a, b keyed) int { return compareU64(a.key, b.key) })
+			for _, kf := range files {
+				f := kf.file
+				// Another salt than the sampling key's: the sample holds the smallest keys, which
+				// must not decide the split.
+				f.Split = datasets.SplitOf("split:"+salt+f.Path, d.ValFraction, d.TestFraction)
+				if err := m.File(f, write); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	return m.Report(), nil
+}
+
+// hashKey is the first 8 bytes of SHA-256(s), big-endian.
+func hashKey(s string) uint64 {
+	sum := sha256.Sum256([]byte(s))
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+func compareU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// keyed is a file with its sampling key.
+type keyed struct {
+	key  uint64
+	file datasets.File
+}
+
+// fileHeap is a max-heap on key: its root is the file to drop when a smaller key comes.
+type fileHeap []keyed
+
+func (h fileHeap) Len() int           { return len(h) }
+func (h fileHeap) Less(i, j int) bool { return h[i].key > h[j].key }
+func (h fileHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *fileHeap) Push(x any)        { *h = append(*h, x.(keyed)) }
+func (h *fileHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
