@@ -102,7 +102,7 @@ func PlotBars(path, title string, t Table, metrics []string) error {
 			return fmt.Errorf("eval: PlotBars: %w", err)
 		}
 		bars.XMin = off
-		bars.Color = plotutil.Color(ri)
+		bars.Color = barColor(ri)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
 		p.Legend.Add(r.Method, bars)
@@ -229,3 +229,16 @@ func luminance(c color.Color) float64 {
 	r, g, b, _ := c.RGBA()
 	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
 }
+
+// barColors are the method colours of PlotBars: plotutil's soft palette, then more, so the eight
+// methods of a results table get eight colours.
+var barColors = []color.Color{
+	plotutil.Color(0), plotutil.Color(1), plotutil.Color(2), plotutil.Color(3), plotutil.Color(4),
+	plotutil.Color(5), plotutil.Color(6),
+	color.RGBA{R: 0x66, G: 0x66, B: 0x66, A: 0xff},
+	color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
+	color.RGBA{R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
+}
+
+// barColor is the colour of the i-th method.
+func barColor(i int) color.Color { return barColors[i%len(barColors)] }

@@ -233,7 +233,7 @@ func (r *runner) write(main *finetune.Assessor) error {
 		if err := x.m.Save(filepath.Join(out, x.base+".csv")); err != nil {
 			return err
 		}
-		if err := eval.PlotHeatmap(filepath.Join(out, x.base+".png"), x.m.Title+" — "+x.m.Metric, *x.m); err != nil {
+		if err := eval.PlotHeatmap(filepath.Join(out, x.base+".png"), x.m.Title, *x.m); err != nil {
 			return err
 		}
 		if err := x.m.WriteMarkdown(&md); err != nil {
