@@ -33,15 +33,38 @@ func isDone(dir string) bool {
 	return err == nil
 }
 
-// markDone writes the stage's DONE.json (atomically) with info and the code version.
-func markDone(dir string, info any) error {
-	data, err := json.MarshalIndent(map[string]any{
-		"finished": time.Now().UTC().Format(time.RFC3339),
-		"code":     buildinfo.Get(),
-		"info":     info,
+// markDone writes the stage's DONE.json (atomically) with info, the time the stage took since
+// start and the code version.
+func markDone(dir string, start time.Time, info any) error {
+	data, err := json.MarshalIndent(doneInfo{
+		Finished: time.Now().UTC().Format(time.RFC3339),
+		Seconds:  time.Since(start).Seconds(),
+		Code:     buildinfo.Get(),
+		Info:     info,
 	}, "", "  ")
 	if err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, DoneName), append(data, '\n'))
+}
+
+// doneInfo is DONE.json.
+type doneInfo struct {
+	Finished string         `json:"finished"`
+	Seconds  float64        `json:"seconds"`
+	Code     buildinfo.Info `json:"code"`
+	Info     any            `json:"info"`
+}
+
+// doneTime is how long a finished stage took when it ran (0 when unknown).
+func doneTime(dir string) time.Duration {
+	data, err := os.ReadFile(filepath.Join(dir, DoneName))
+	if err != nil {
+		return 0
+	}
+	var d doneInfo
+	if json.Unmarshal(data, &d) != nil {
+		return 0
+	}
+	return time.Duration(d.Seconds * float64(time.Second))
 }

@@ -134,10 +134,13 @@ var AllBaselines = []string{"random", "logprob_mean", "logprob_min", "entropy", 
 //go:embed default.toml
 var defaultTOML []byte
 
+// defaultPath is where default.toml lives in the repository.
+const defaultPath = "experiments/default.toml"
+
 // Default returns the embedded default experiment (experiments/default.toml over the built-in
 // values): the shipped tinycoder model on mutants of local code.
 func Default() Config {
-	cfg, err := parse(defaultTOML, "experiments/default.toml")
+	cfg, err := parse(defaultTOML, defaultPath)
 	if err != nil {
 		panic("experiments: embedded default.toml: " + err.Error())
 	}

@@ -108,7 +108,7 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 		r.res.Main = append(r.res.Main, t)
 		r.note("%s: %d buggy snippets, %d lines", set.name, len(set.sel), ls.lines(set.sel))
 	}
-	r.stage("bindings, baselines, main tables", false, start)
+	r.stage("bindings, baselines, main tables", "", start)
 
 	// Cross matrices: PtTrust trained on one group, tested on each.
 	start = time.Now()
@@ -126,7 +126,7 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 	} else {
 		r.res.CrossTask = m
 	}
-	r.stage("cross matrices", false, start)
+	r.stage("cross matrices", "", start)
 	return r.write(main)
 }
 
@@ -207,7 +207,7 @@ func (r *runner) write(main *finetune.Assessor) error {
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Results: %s\n\n", r.cfg.Name)
-	fmt.Fprintf(&md, "Made by `%s` (model %s, hook `%s`, seed %d). Values are on the test split; brackets are 95 %% bootstrap intervals over snippets (%d resamples). Thresholds for F1 are chosen on the validation split by the Youden index, for every method alike.\n\n",
+	fmt.Fprintf(&md, "Made by %s; model %s, hook `%s`, seed %d. Values are on the test split; brackets are 95 %% bootstrap intervals over snippets (%d resamples). Thresholds for F1 are chosen on the validation split by the Youden index, for every method alike.\n\n",
 		r.command(), r.modelName(), r.hook, r.cfg.Seed, r.cfg.Eval.Bootstrap)
 	barMetrics := []string{"hit@1", "hit@3", "anyhit@5", "auroc", "auprc"}
 	for i, t := range r.res.Main {
@@ -249,7 +249,7 @@ func (r *runner) write(main *finetune.Assessor) error {
 	for _, s := range r.res.Stages {
 		t := s.Time.Round(time.Second).String()
 		if s.Cached {
-			t = "cached"
+			t = "cached (took " + s.Computed.Round(time.Second).String() + ")"
 		}
 		fmt.Fprintf(&md, "| %s | %s |\n", s.Name, t)
 	}
@@ -260,12 +260,15 @@ func (r *runner) write(main *finetune.Assessor) error {
 	return r.saveAssessor(filepath.Join(out, AssessorDir), main)
 }
 
-// command is the command line that reproduces the run.
+// command is the command line that reproduces the run, as Markdown.
 func (r *runner) command() string {
-	if r.cfg.path == "" || r.cfg.path == "experiments/default.toml" && r.cfg.Name == "default" {
-		return "pttrust demo"
+	switch r.cfg.path {
+	case "":
+		return "experiments.Run (a configuration built in code)"
+	case defaultPath:
+		return "`pttrust experiment run " + defaultPath + "` (what `pttrust demo` runs)"
 	}
-	return "pttrust experiment run " + r.cfg.path
+	return "`pttrust experiment run " + r.cfg.path + "`"
 }
 
 // modelName names the model in the results.

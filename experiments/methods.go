@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
@@ -44,6 +45,7 @@ type evaluation struct {
 // fitBinding trains a binding MLP on the train selection with validation on val, on the given
 // per-row features, and scores every row. The assessor is cached in dir (skipped when done).
 func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, train, val selection, featKind string) (*finetune.Assessor, rowScores, error) {
+	start := time.Now()
 	key := hashOf(r.saeKey, r.statesKey, r.cfg.Binding, featKind, r.ls.snippetIDs(train), r.ls.snippetIDs(val))
 	dir := r.stageDir("binding-"+name, key)
 	var a *finetune.Assessor
@@ -66,7 +68,7 @@ func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, 
 		if err := a.Save(dir); err != nil {
 			return nil, nil, err
 		}
-		if err := markDone(dir, map[string]any{"name": name, "train_snippets": len(train), "val_snippets": len(val)}); err != nil {
+		if err := markDone(dir, start, map[string]any{"name": name, "train_snippets": len(train), "val_snippets": len(val)}); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -40,9 +40,12 @@ type Result struct {
 
 // StageTime is one stage of a run.
 type StageTime struct {
-	Name   string
+	Name string
+	// Cached says the stage's output was found in the work directory.
 	Cached bool
-	Time   time.Duration
+	// Time is what the stage took in this run; Computed what it took when it was computed
+	// (Time for a stage that was not cached; 0 when unknown).
+	Time, Computed time.Duration
 }
 
 // runner carries a run's state between stages.
@@ -140,16 +143,21 @@ func (r *runner) run(ctx context.Context) error {
 		r.feat.raw[i] = r.ls.rows[i].States[0]
 	}
 	r.feat.sae = r.sae.EncodeBatch(r.feat.raw)
-	r.stage("load lines + encode", false, start)
+	r.stage("load lines + encode", "", start)
 	return r.evaluateAll(ctx)
 }
 
-// stage records a finished stage.
-func (r *runner) stage(name string, cached bool, start time.Time) {
+// stage records a finished stage; cachedDir names the stage folder it was found in ("" when
+// it ran).
+func (r *runner) stage(name, cachedDir string, start time.Time) {
 	d := time.Since(start)
-	r.res.Stages = append(r.res.Stages, StageTime{Name: name, Cached: cached, Time: d})
+	st := StageTime{Name: name, Cached: cachedDir != "", Time: d, Computed: d}
+	if st.Cached {
+		st.Computed = doneTime(cachedDir)
+	}
+	r.res.Stages = append(r.res.Stages, st)
 	how := d.Round(time.Millisecond).String()
-	if cached {
+	if st.Cached {
 		how = "cached"
 	}
 	fmt.Fprintf(r.progress, "== %s: %s\n", name, how)
@@ -172,7 +180,7 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 	dir := r.stageDir(name, key)
 	path := filepath.Join(dir, "snippets.parquet")
 	if isDone(dir) {
-		r.stage(name, true, start)
+		r.stage(name, dir, start)
 		return path, key, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -184,10 +192,10 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 		return "", "", err
 	}
 	fmt.Fprintf(r.progress, "%s\n", strings.TrimSpace(rep.String()))
-	if err := markDone(dir, map[string]any{"snippets": rep.Total(), "skipped": rep.ProblemCounts}); err != nil {
+	if err := markDone(dir, start, map[string]any{"snippets": rep.Total(), "skipped": rep.ProblemCounts}); err != nil {
 		return "", "", err
 	}
-	r.stage(name, false, start)
+	r.stage(name, "", start)
 	return path, key, nil
 }
 
@@ -198,7 +206,7 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey, modelID st
 	key := hashOf(dataKey, modelID, r.hook, sc.Window, sc.BatchTokens, extract.SchemaVersion)
 	dir := r.stageDir(name, key)
 	if isDone(dir) {
-		r.stage(name, true, start)
+		r.stage(name, dir, start)
 		return dir, key, nil
 	}
 	cfg := extract.DefaultConfig()
@@ -210,10 +218,10 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey, modelID st
 	if err != nil {
 		return "", "", err
 	}
-	if err := markDone(dir, map[string]any{"rows": res.Manifest.Rows, "tokens": res.Manifest.Tokens, "problems": res.Manifest.Problems}); err != nil {
+	if err := markDone(dir, start, map[string]any{"rows": res.Manifest.Rows, "tokens": res.Manifest.Tokens, "problems": res.Manifest.Problems}); err != nil {
 		return "", "", err
 	}
-	r.stage(name, false, start)
+	r.stage(name, "", start)
 	return dir, key, nil
 }
 
@@ -237,7 +245,7 @@ func (r *runner) pretrain(ctx context.Context, statesDir, statesKey string) erro
 		if _, err := pretrain.Train(ctx, pc, r.progress); err != nil {
 			return err
 		}
-		if err := markDone(dir, nil); err != nil {
+		if err := markDone(dir, start, nil); err != nil {
 			return err
 		}
 	}
@@ -246,7 +254,11 @@ func (r *runner) pretrain(ctx context.Context, statesDir, statesKey string) erro
 		return err
 	}
 	r.sae = sae
-	r.stage("sae", cached, start)
+	cachedDir := ""
+	if cached {
+		cachedDir = dir
+	}
+	r.stage("sae", cachedDir, start)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,6 +91,7 @@ func TestRunEndToEnd(t *testing.T) {
 	require.NoError(t, err, log2.String())
 	for _, st := range res2.Stages[:3] {
 		require.True(t, st.Cached, "stage %s cached", st.Name)
+		require.Positive(t, st.Computed, "stage %s: the time it took when computed is kept", st.Name)
 	}
 	require.Equal(t, tables(res.Markdown), tables(res2.Markdown))
 	require.True(t, slices.ContainsFunc(eval.MetricNames(), func(s string) bool { return s == "hit@3" }))
@@ -155,4 +157,69 @@ func testScore(t *testing.T, assessor string) {
 			require.Contains(t, rep.Files[i].Error, want, paths[i])
 		}
 	}
+}
+
+// The benchmark path: labeled data from an importer (DebugBench records, written here from
+// mutants of local Python files, with the operator as the bug type) and stage 1 on separate
+// mutation data. Checks that the run uses both and reports per bug type.
+func TestRunImportedBenchmark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run: skipped with -short")
+	}
+	dir := t.TempDir()
+	// Make the "download": buggy/oracle pairs from Python mutants.
+	src := DataConfig{Format: "mutation", Languages: []string{"python"}, FilesPerLanguage: 24, MaxFileBytes: 2500,
+		MinFileBytes: 300, ValFraction: 0.2, TestFraction: 0.3, LineMutantsPerFile: 0, OperatorMutantsPerFile: 3}
+	snipPath := filepath.Join(dir, "src.parquet")
+	_, err := buildData(context.Background(), src, 9, snipPath, nil)
+	require.NoError(t, err)
+	snips, err := datasets.ReadAllSnippets(snipPath)
+	require.NoError(t, err)
+	orig := map[string]string{}
+	for _, s := range snips {
+		if s.Role == datasets.RoleClean {
+			orig[s.PairID] = s.Code
+		}
+	}
+	var jsonl strings.Builder
+	n := 0
+	for _, s := range snips {
+		if s.Role != datasets.RoleBuggy {
+			continue
+		}
+		rec := map[string]string{"slug": s.ID, "category": s.Task, "language": "python3", "buggy_code": s.Code, "oracle_code": orig[s.PairID]}
+		data, err := json.Marshal(rec)
+		require.NoError(t, err)
+		jsonl.Write(data)
+		jsonl.WriteByte('\n')
+		n++
+	}
+	require.Greater(t, n, 40)
+	bench := filepath.Join(dir, "debugbench")
+	require.NoError(t, os.MkdirAll(bench, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bench, "records.jsonl"), []byte(jsonl.String()), 0o644))
+
+	cfg := tinyConfig(t)
+	cfg.Data = DataConfig{Format: "debugbench", Path: bench, ValFraction: 0.2, TestFraction: 0.3, MaxCodeBytes: 16000}
+	cfg.PretrainData.Languages = []string{"python"}
+	cfg.PretrainData.FilesPerLanguage = 12
+	cfg.PretrainData.MaxFileBytes = 2500
+	cfg.Eval.TrainTasks = nil
+	cfg.Eval.TaskGroups = nil
+	cfg.Eval.MinTrainSnippets = 5
+	require.NoError(t, cfg.Validate())
+	var log strings.Builder
+	res, err := Run(context.Background(), cfg, &log)
+	require.NoError(t, err, log.String())
+	var names []string
+	for _, st := range res.Stages {
+		names = append(names, st.Name)
+	}
+	require.Subset(t, names, []string{"data", "states", "pretrain-data", "pretrain-states", "sae"})
+	require.Len(t, res.Main, 1, "no held-out tasks when binding trains on every bug type")
+	require.NotNil(t, res.CrossTask)
+	require.NotEmpty(t, res.CrossTask.Train, "one row per bug type with enough train snippets")
+	require.Equal(t, []string{"python"}, res.CrossLanguage.Test)
+	_, ok := res.Main[0].Cell(MethodPtTrust, "auroc")
+	require.True(t, ok)
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -64,10 +61,7 @@ func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiment
 	if backend != "" {
 		cfg.Model.Backend = backend
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(ctx)
 	defer stop()
 	res, err := experiments.Run(ctx, cfg, stderr)
 	if err != nil {

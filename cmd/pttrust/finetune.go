@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/pttrust/pttrust/finetune"
 	"github.com/spf13/cobra"
@@ -41,7 +38,7 @@ binding.safetensors and cfg.json to out_dir. Unknown config keys are errors.`,
 			if b, _ := cmd.Flags().GetString("backend"); b != "" {
 				cfg.Backend = b
 			}
-			ctx, stop := signal.NotifyContext(finetuneContext(cmd), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context())
 			defer stop()
 			_, err = finetune.Run(ctx, cfg, cmd.ErrOrStderr())
 			if errors.Is(err, context.Canceled) {
@@ -54,12 +51,4 @@ binding.safetensors and cfg.json to out_dir. Unknown config keys are errors.`,
 	cmd.Flags().StringVar(&o.out, "out", "", "output directory (overrides out_dir)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
-}
-
-// finetuneContext is the command's context, or Background when it has none.
-func finetuneContext(cmd *cobra.Command) context.Context {
-	if ctx := cmd.Context(); ctx != nil {
-		return ctx
-	}
-	return context.Background()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,19 +12,6 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/finetune"
 )
-
-// runFT runs the CLI with the finetune command registered (root.go may not list it yet).
-func runFT(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd(&out, &errOut)
-	if c, _, err := root.Find([]string{"finetune"}); err != nil || c == root {
-		root.AddCommand(newFinetuneCmd())
-	}
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), errOut.String(), err
-}
 
 // TestFinetuneCommand: states extracted with the fixture model, then the raw-state probe trained
 // through `pttrust finetune --config`, saved, and loadable.
@@ -48,7 +34,7 @@ func TestFinetuneCommand(t *testing.T) {
 	data := filepath.Join(dir, "snippets.parquet")
 	require.NoError(t, datasets.WriteSnippetSlice(data, snippets))
 	states := filepath.Join(dir, "states")
-	_, stderr, err := runFT(t, "states", "extract", "--model", fixtureModel, "--data", data,
+	_, stderr, err := run(t, "states", "extract", "--model", fixtureModel, "--data", data,
 		"--hooks", "blocks.1.resid_post", "--out", states, "--window", "64")
 	require.NoError(t, err, stderr)
 
@@ -60,7 +46,7 @@ epochs = 3
 states_dir = %q
 hook = "blocks.1.resid_post"
 `, out, states)), 0o644))
-	_, stderr, err = runFT(t, "finetune", "--config", cfgPath)
+	_, stderr, err = run(t, "finetune", "--config", cfgPath)
 	require.NoError(t, err, stderr)
 	require.Contains(t, stderr, "8 training and 4 validation snippets")
 	a, err := finetune.Load(out)
@@ -69,11 +55,11 @@ hook = "blocks.1.resid_post"
 	require.Equal(t, 3, a.EpochsRun)
 
 	require.NoError(t, os.WriteFile(cfgPath, []byte("out_dir = \"x\"\nlayer = 3\n"), 0o644))
-	_, _, err = runFT(t, "finetune", "--config", cfgPath)
+	_, _, err = run(t, "finetune", "--config", cfgPath)
 	require.ErrorContains(t, err, "unknown key(s) layer")
 	require.True(t, strings.Contains(err.Error(), cfgPath))
 
 	require.NoError(t, os.WriteFile(cfgPath, []byte("out_dir = \"x\"\n"), 0o644))
-	_, _, err = runFT(t, "finetune", "--config", cfgPath)
+	_, _, err = run(t, "finetune", "--config", cfgPath)
 	require.ErrorContains(t, err, "data.states_dir")
 }

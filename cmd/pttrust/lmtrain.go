@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/pttrust/pttrust/models/train"
 	"github.com/spf13/cobra"
@@ -29,7 +26,7 @@ same command resumes from it.`,
 				return err
 			}
 			backend, _ := cmd.Flags().GetString("backend")
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context())
 			defer stop()
 			err = train.RunPipeline(ctx, cfg, train.PipelineOptions{Backend: backend, ExportOnly: exportOnly}, cmd.ErrOrStderr())
 			if errors.Is(err, context.Canceled) {

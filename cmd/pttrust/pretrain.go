@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -39,11 +36,7 @@ Ctrl-C saves a checkpoint in work_dir; rerunning the same command resumes from i
 			if b, _ := cmd.Flags().GetString("backend"); b != "" {
 				cfg.Backend = b
 			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context())
 			defer stop()
 			_, err = pretrain.Train(ctx, cfg, cmd.ErrOrStderr())
 			if errors.Is(err, context.Canceled) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -14,19 +13,6 @@ import (
 	"github.com/pttrust/pttrust/pretrain"
 	"github.com/pttrust/pttrust/states/extract"
 )
-
-// runPretrain runs the CLI with the pretrain command registered (root.go may not list it yet).
-func runPretrain(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd(&out, &errOut)
-	if c, _, err := root.Find([]string{"pretrain"}); err != nil || c == root {
-		root.AddCommand(newPretrainCmd())
-	}
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), errOut.String(), err
-}
 
 func TestPretrainCommand(t *testing.T) {
 	dir := t.TempDir()
@@ -62,7 +48,7 @@ epochs = 2
 cold_start_epochs = 1
 eval_every = 1
 `), 0o644))
-	_, stderr, err := runPretrain(t, "pretrain", "--config", cfgPath)
+	_, stderr, err := run(t, "pretrain", "--config", cfgPath)
 	require.NoError(t, err, stderr)
 	require.Contains(t, stderr, "contrast on")
 	require.Contains(t, stderr, "pretrain: wrote "+out)
@@ -72,6 +58,6 @@ eval_every = 1
 	require.Equal(t, 64, s.Config.DIn)
 
 	require.NoError(t, os.WriteFile(cfgPath, []byte("latens = 3\n"), 0o644))
-	_, _, err = runPretrain(t, "pretrain", "--config", cfgPath)
+	_, _, err = run(t, "pretrain", "--config", cfgPath)
 	require.ErrorContains(t, err, "unknown key(s) latens")
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -23,4 +27,13 @@ its features to risk with a small labeled set and ranks the lines of each snippe
 	root.AddCommand(newVersionCmd(), newLMCmd(), newDoctorCmd(), newDatasetsCmd(), newStatesCmd(),
 		newPretrainCmd(), newFinetuneCmd(), newExperimentCmd(), newDemoCmd(), newScoreCmd())
 	return root
+}
+
+// interruptible returns ctx (Background when nil) cancelled on Ctrl-C or SIGTERM, so long jobs
+// stop cleanly and can resume.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }

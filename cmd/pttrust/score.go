@@ -59,9 +59,8 @@ func runScore(ctx context.Context, stdout, stderr io.Writer, o scoreOptions, fil
 	if o.Color != "auto" && o.Color != "always" && o.Color != "never" {
 		return fmt.Errorf("--color: %q; want auto, always or never", o.Color)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx, stop := interruptible(ctx)
+	defer stop()
 	s, err := experiments.NewScorer(o.ScoreOptions)
 	if err != nil {
 		return err

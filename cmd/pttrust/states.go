@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/pttrust/pttrust/states/extract"
 	"github.com/spf13/cobra"
@@ -54,10 +51,7 @@ func runStatesExtract(ctx context.Context, progress io.Writer, c extract.Config)
 		return err
 	}
 	c.ModelDir = dir
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(ctx)
 	defer stop()
 	_, err = extract.Extract(ctx, c, progress)
 	return err
