@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -10,11 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/internal/tomlconf"
 	"github.com/pttrust/pttrust/pretrain"
 )
 
@@ -181,16 +179,8 @@ func Load(path string) (Config, error) {
 
 func parse(data []byte, path string) (Config, error) {
 	cfg := base()
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return cfg, fmt.Errorf("experiment %s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return cfg, fmt.Errorf("experiment %s: unknown key(s) %s", path, strings.Join(keys, ", "))
+	if err := tomlconf.Decode(data, path, &cfg); err != nil {
+		return cfg, fmt.Errorf("experiment: %w", err)
 	}
 	cfg.path = path
 	if cfg.Name == "" {

@@ -1,13 +1,10 @@
 package finetune
 
 import (
-	"bytes"
 	"fmt"
 	"math"
-	"os"
-	"strings"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pttrust/pttrust/internal/tomlconf"
 )
 
 // Loss names (Config.Loss).
@@ -133,20 +130,8 @@ func DefaultConfig() Config {
 // the file; the result is validated.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("finetune: reading config: %w", err)
-	}
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return cfg, fmt.Errorf("finetune: %s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return cfg, fmt.Errorf("finetune: %s: unknown key(s) %s", path, strings.Join(keys, ", "))
+	if err := tomlconf.Load(path, &cfg); err != nil {
+		return cfg, fmt.Errorf("finetune: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("finetune: %s: %w", path, err)

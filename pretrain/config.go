@@ -1,14 +1,11 @@
 package pretrain
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"strings"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pttrust/pttrust/internal/tomlconf"
 )
 
 // BPreInit values: how b_pre is initialised from the data.
@@ -118,20 +115,8 @@ func DefaultConfig() Config {
 // the key; invalid values are errors naming the file and the field.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("pretrain: reading config: %w", err)
-	}
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return cfg, fmt.Errorf("pretrain: %s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return cfg, fmt.Errorf("pretrain: %s: unknown key(s) %s", path, strings.Join(keys, ", "))
+	if err := tomlconf.Load(path, &cfg); err != nil {
+		return cfg, fmt.Errorf("pretrain: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("pretrain: %s: %w", path, err)

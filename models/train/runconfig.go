@@ -1,13 +1,9 @@
 package train
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"strings"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/pttrust/pttrust/internal/tomlconf"
 	"github.com/pttrust/pttrust/models"
 )
 
@@ -96,20 +92,8 @@ func DefaultRunConfig() RunConfig {
 func LoadRunConfig(path string) (RunConfig, error) {
 	cfg := DefaultRunConfig()
 	cfg.ConfigPath = path
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("train: reading config: %w", err)
-	}
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return cfg, fmt.Errorf("train: %s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return cfg, fmt.Errorf("train: %s: unknown key(s) %s", path, strings.Join(keys, ", "))
+	if err := tomlconf.Load(path, &cfg); err != nil {
+		return cfg, fmt.Errorf("train: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("train: %s: %w", path, err)
