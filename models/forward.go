@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -89,11 +90,11 @@ func forward(cfg *Config, scope *model.Scope, ids, start *Node, p *plan) map[str
 		out[HookLogits] = logits
 	}
 	if p.wants(HookTokenLogProb) || p.wants(HookTokenEntropy) {
-		lp, ent := tokenStats(logits, ids, cfg.VocabSize)
-		if p.wants(HookTokenLogProb) {
+		lp, ent := tokenStats(logits, ids, p.wants(HookTokenLogProb), p.wants(HookTokenEntropy))
+		if lp != nil {
 			out[HookTokenLogProb] = lp
 		}
-		if p.wants(HookTokenEntropy) {
+		if ent != nil {
 			out[HookTokenEntropy] = ent
 		}
 	}
@@ -101,23 +102,40 @@ func forward(cfg *Config, scope *model.Scope, ids, start *Node, p *plan) map[str
 }
 
 // tokenStats returns, aligned with the tokens, log p(ids[t] | ids[<t]) and the entropy of that
-// predictive distribution; position 0 holds NaN.
+// predictive distribution (each only when asked, else nil); position 0 holds NaN. Both share
+// one exp over the vocabulary: with z = logits - max and S = Σ exp(z), log p(v) = z_v - log S
+// and the entropy is log S - Σ exp(z)·z / S. The next token's z is gathered, not picked with a
+// [batch, seq, vocab] one-hot.
 // logits: [batch, seq, vocab]; ids: [batch, seq]; returns two [batch, seq].
-func tokenStats(logits, ids *Node, vocab int) (logProb, entropy *Node) {
+func tokenStats(logits, ids *Node, wantLogProb, wantEntropy bool) (logProb, entropy *Node) {
 	g := logits.Graph()
 	batch, seq := ids.Shape().Dim(0), ids.Shape().Dim(1)
-	logp := LogSoftmax(logits, -1)                  // [batch, seq, vocab]
-	ent := Neg(ReduceSum(Mul(Exp(logp), logp), -1)) // [batch, seq]
-	nan := Const(g, float32(math.NaN()))
-	pad := BroadcastToDims(nan, batch, 1) // [batch, 1]
+	z := Sub(logits, ReduceAndKeep(logits, ReduceMax, -1))          // [batch, seq, vocab]
+	e := Exp(z)                                                     // [batch, seq, vocab]
+	sum := ReduceSum(e, -1)                                         // [batch, seq]
+	logSum := Log(sum)                                              // [batch, seq]
+	pad := BroadcastToDims(Const(g, float32(math.NaN())), batch, 1) // [batch, 1]
 	if seq == 1 {
-		return pad, pad
+		if wantLogProb {
+			logProb = pad
+		}
+		if wantEntropy {
+			entropy = pad
+		}
+		return logProb, entropy
 	}
-	prev := Slice(logp, AxisRange(), AxisRange(0, seq-1), AxisRange()) // predicts tokens 1..seq-1
-	next := Slice(ids, AxisRange(), AxisRange(1, seq))                 // [batch, seq-1]
-	picked := ReduceSum(Mul(prev, OneHot(next, vocab, dtypes.Float32)), -1)
-	logProb = Concatenate([]*Node{pad, picked}, 1)
-	entropy = Concatenate([]*Node{pad, Slice(ent, AxisRange(), AxisRange(0, seq-1))}, 1)
+	head := func(x *Node) *Node { return Slice(x, AxisRange(), AxisRange(0, seq-1)) } // positions predicting 1..seq-1
+	if wantLogProb {
+		idxShape := shapes.Make(dtypes.Int32, batch, seq-1, 1)
+		next := ExpandAxes(ConvertDType(Slice(ids, AxisRange(), AxisRange(1, seq)), dtypes.Int32), -1) // [batch, seq-1, 1]
+		at := Concatenate([]*Node{Iota(g, idxShape, 0), Iota(g, idxShape, 1), next}, -1)               // [batch, seq-1, 3]
+		picked := Gather(z, at)                                                                        // [batch, seq-1]
+		logProb = Concatenate([]*Node{pad, Sub(picked, head(logSum))}, 1)
+	}
+	if wantEntropy {
+		ent := Sub(logSum, Div(ReduceSum(Mul(e, z), -1), sum)) // [batch, seq]
+		entropy = Concatenate([]*Node{pad, head(ent)}, 1)
+	}
 	return logProb, entropy
 }
 
