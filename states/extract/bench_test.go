@@ -185,11 +185,16 @@ func BenchmarkExtractOverhead(b *testing.B) {
 			require.NoError(b, datasets.WriteSnippetSlice(data, corpus(bm.snippets)))
 			cfg := testConfig(data, "")
 			cfg.ModelDir, cfg.ShardSnippets = bm.dir, 0
+			var inForward, inTotal time.Duration // of the extractions with lookback
 			extract := func(noLookback bool, out string) {
 				cfg.NoLookback, cfg.OutDir = noLookback, filepath.Join(dir, out)
 				res, err := extractWith(context.Background(), cfg, bm.m, bm.tok, nil)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if !noLookback {
+					inForward += res.Forward
+					inTotal += res.Total
 				}
 				if res.Manifest.Tokens != tokens {
 					b.Fatalf("extraction ran %d tokens, the forward batches %d", res.Manifest.Tokens, tokens)
@@ -207,6 +212,7 @@ func BenchmarkExtractOverhead(b *testing.B) {
 				{func(i int) { extract(true, fmt.Sprint(i, "-no-lookback")) }, &noLook},
 				{func(int) { runBatches(b, bm.m, batches, plain, false) }, &fwd},
 			}
+			inForward, inTotal = 0, 0
 			b.ResetTimer()
 			for i := range b.N {
 				for j := range steps {
@@ -222,6 +228,49 @@ func BenchmarkExtractOverhead(b *testing.B) {
 			b.ReportMetric(100*(1-fwd.Seconds()/look.Seconds()), "overhead_%")
 			b.ReportMetric(rate(noLook), "no_lookback_tok/s")
 			b.ReportMetric(100*(1-fwd.Seconds()/noLook.Seconds()), "no_lookback_overhead_%")
+			// Where extraction's time goes: its forward passes (hooks for the states, both token
+			// statistics and the lookback) versus the rest (tokenizing, planning, line statistics,
+			// Parquet).
+			b.ReportMetric(100*inForward.Seconds()/inTotal.Seconds(), "extract_in_forward_%")
+		})
+	}
+}
+
+// BenchmarkHookCost prices what extraction asks of a pass beyond the plain forward (token
+// log-probs): the entropy, the state hook and the lookback, added one at a time over the same
+// batches, each reported as its extra time in % of the plain pass.
+func BenchmarkHookCost(b *testing.B) {
+	for _, bm := range benchModels(b) {
+		b.Run(bm.name, func(b *testing.B) {
+			batches, _ := sameBatches(b, bm)
+			state := DefaultHook(bm.m.Config.NumLayers)
+			look := models.AttnLookback(bm.m.Config.NumLayers / 4)
+			sets := []struct {
+				name     string
+				hooks    []string
+				lookback bool
+			}{
+				{"logprob", []string{models.HookTokenLogProb}, false},
+				{"+entropy", []string{models.HookTokenLogProb, models.HookTokenEntropy}, false},
+				{"+state", []string{state, models.HookTokenLogProb, models.HookTokenEntropy}, false},
+				{"+lookback", []string{state, models.HookTokenLogProb, models.HookTokenEntropy, look}, true},
+			}
+			for _, s := range sets { // compile
+				runBatches(b, bm.m, batches, s.hooks, s.lookback)
+			}
+			sums := make([]time.Duration, len(sets))
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range sets {
+					k := (i + j) % len(sets)
+					t0 := time.Now()
+					runBatches(b, bm.m, batches, sets[k].hooks, sets[k].lookback)
+					sums[k] += time.Since(t0)
+				}
+			}
+			for j, s := range sets[1:] {
+				b.ReportMetric(100*(sums[j+1].Seconds()/sums[0].Seconds()-1), s.name+"_%")
+			}
 		})
 	}
 }
