@@ -38,11 +38,22 @@ func embed(cfg *Config, scope *model.Scope, ids *Node) (x, table *Node) {
 
 // forward builds the graph of one pass and returns the requested captures by hook name.
 // ids: [batch, seq] int32; start: [batch, seq] int32, the lookback boundaries (nil unless the
-// plan has attn.lookback hooks).
-func forward(cfg *Config, scope *model.Scope, ids, start *Node, p *plan) map[string]*Node {
+// plan has attn.lookback hooks); pos: [batch, keep] int32, the positions the state hooks keep
+// (nil: every position).
+func forward(cfg *Config, scope *model.Scope, ids, start, pos *Node, p *plan) map[string]*Node {
 	g := ids.Graph()
 	seq := ids.Shape().Dim(1)
 	out := make(map[string]*Node, len(p.hooks))
+	defer func() {
+		if pos == nil {
+			return
+		}
+		for _, h := range p.hooks {
+			if h.perTokenState() {
+				out[h.Name] = gatherPositions(out[h.Name], pos)
+			}
+		}
+	}()
 	x, table := embed(cfg, scope.In("embed"), ids)
 	if p.wants(HookEmbed) {
 		out[HookEmbed] = x
@@ -101,6 +112,15 @@ func forward(cfg *Config, scope *model.Scope, ids, start *Node, p *plan) map[str
 	return out
 }
 
+// gatherPositions keeps, per row, the given positions of a per-token state.
+// x: [batch, seq, d]; pos: [batch, keep] int32; returns [batch, keep, d].
+func gatherPositions(x, pos *Node) *Node {
+	batch, keep := pos.Shape().Dim(0), pos.Shape().Dim(1)
+	rows := Iota(x.Graph(), shapes.Make(dtypes.Int32, batch, keep, 1), 0)                 // [batch, keep, 1]
+	at := Concatenate([]*Node{rows, ExpandAxes(ConvertDType(pos, dtypes.Int32), -1)}, -1) // [batch, keep, 2]
+	return Gather(x, at)                                                                  // [batch, keep, d]
+}
+
 // tokenStats returns, aligned with the tokens, log p(ids[t] | ids[<t]) and the entropy of that
 // predictive distribution (each only when asked, else nil); position 0 holds NaN. Both share
 // one exp over the vocabulary: with z = logits - max and S = Σ exp(z), log p(v) = z_v - log S
@@ -155,5 +175,5 @@ func checkSeq(cfg *Config, seq int) error {
 func BuildLogits(cfg *Config, scope *model.Scope, ids *Node) *Node {
 	p := &plan{hooks: []Hook{{Name: HookLogits, Layer: -1, Kind: HookLogits}}, lastLayer: cfg.NumLayers - 1,
 		patternAt: map[int]bool{}, lookbackAt: map[int]bool{}, needsHead: true, needLogits: true, key: HookLogits}
-	return forward(cfg, scope, ids, nil, p)[HookLogits]
+	return forward(cfg, scope, ids, nil, nil, p)[HookLogits]
 }

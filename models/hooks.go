@@ -93,7 +93,28 @@ type plan struct {
 	lookbackAt map[int]bool // layers whose attn.lookback is asked; the pass then takes LookbackStart
 	needsHead  bool         // final norm
 	needLogits bool         // output projection
-	key        string
+	// keepPositions, when > 0, is the (bucketed) number of positions per row the per-token state
+	// hooks keep (Request.Positions; the pass then takes a [batch, keepPositions] input).
+	keepPositions int
+	key           string
+}
+
+// withPositions returns a copy of p whose state hooks keep n positions per row.
+func (p *plan) withPositions(n int) *plan {
+	q := *p
+	q.keepPositions = n
+	q.key = fmt.Sprintf("%s|keep%d", p.key, n)
+	return &q
+}
+
+// perTokenState says whether the hook is a per-token state vector, the hooks that
+// Request.Positions gathers.
+func (h Hook) perTokenState() bool {
+	switch h.Kind {
+	case HookEmbed, HookFinalNorm, hookResidPre, hookResidPost:
+		return true
+	}
+	return false
 }
 
 // needsStart says whether the pass takes the LookbackStart input.

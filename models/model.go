@@ -166,6 +166,13 @@ type Request struct {
 	// on key positions before LookbackStart[b][t] (values in [0, len(row)]). Required when an
 	// attn.lookback hook is asked for, with one value per token of each row; an error otherwise.
 	LookbackStart [][]int32
+	// Positions, when set (one list per row), keeps only these positions of every per-token
+	// state hook (embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, final_norm): row b of
+	// such an output holds position Positions[b][i] at index i, [batch, P, d] with P the
+	// longest list (a shorter list's extra entries are position 0). The gather runs in the
+	// graph, so only the kept vectors are copied out (a whole [batch, seq, d] state costs a pass
+	// ~8 % on small models). Token statistics, logits and attention hooks stay per token.
+	Positions [][]int32
 }
 
 // Array is a dense row-major float32 tensor returned to Go.
@@ -240,6 +247,16 @@ func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 	} else if req.LookbackStart != nil {
 		return nil, fmt.Errorf("models: LookbackStart given, but no blocks.{L}.attn.lookback hook asked for")
 	}
+	keep := 0 // positions kept per row (0: every position)
+	if req.Positions != nil {
+		pos, n, err := positions(req.Positions, ids, padBatch)
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, pos)
+		keep = n
+		p = p.withPositions(pos.Shape().Dim(1))
+	}
 	exec, err := m.exec(p, padBatch, padSeq)
 	if err != nil {
 		return nil, err
@@ -257,7 +274,11 @@ func (m *Model) Run(ids [][]int32, req Request) (map[string]*Array, error) {
 		if err != nil {
 			return nil, fmt.Errorf("models: reading %s: %w", h.Name, err)
 		}
-		res[h.Name] = trim(&Array{Shape: dims, Data: data}, h, len(ids), seq)
+		n := seq
+		if keep > 0 && h.perTokenState() {
+			n = keep
+		}
+		res[h.Name] = trim(&Array{Shape: dims, Data: data}, h, len(ids), n)
 	}
 	return res, nil
 }
@@ -284,6 +305,29 @@ func lookbackStart(start, ids [][]int32, padBatch, padSeq int) (*tensors.Tensor,
 		copy(flat[b*padSeq:], row)
 	}
 	return tensors.FromFlatDataAndDimensions(flat, padBatch, padSeq), nil
+}
+
+// positions checks Request.Positions and makes the [padBatch, BucketLen(P)] input (rows past
+// the batch and entries past a list are position 0); it returns P, the longest list.
+func positions(pos, ids [][]int32, padBatch int) (*tensors.Tensor, int, error) {
+	if len(pos) != len(ids) {
+		return nil, 0, fmt.Errorf("models: Positions has %d rows, the batch %d", len(pos), len(ids))
+	}
+	n := 1
+	for b, row := range pos {
+		n = max(n, len(row))
+		for i, v := range row {
+			if v < 0 || int(v) >= len(ids[b]) {
+				return nil, 0, fmt.Errorf("models: Positions[%d][%d] = %d is outside row %d's [0, %d)", b, i, v, b, len(ids[b]))
+			}
+		}
+	}
+	padN := BucketLen(n)
+	flat := make([]int32, padBatch*padN)
+	for b, row := range pos {
+		copy(flat[b*padN:], row)
+	}
+	return tensors.FromFlatDataAndDimensions(flat, padBatch, padN), n, nil
 }
 
 // BucketLen rounds n up to a shape bucket: powers of two up to 16, then four steps per doubling
@@ -366,11 +410,16 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 	}
 	cfg := m.Config
 	e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, inputs []*Node) []*Node {
-		var start *Node
+		var start, pos *Node
+		next := 1
 		if p.needsStart() {
-			start = inputs[1]
+			start = inputs[next]
+			next++
 		}
-		out := forward(cfg, scope, inputs[0], start, p)
+		if p.keepPositions > 0 {
+			pos = inputs[next]
+		}
+		out := forward(cfg, scope, inputs[0], start, pos, p)
 		nodes := make([]*Node, len(p.hooks))
 		for i, h := range p.hooks {
 			nodes[i] = out[h.Name]

@@ -92,8 +92,9 @@ func BenchmarkExtract(b *testing.B) {
 	}
 }
 
-// sameBatch is one forward pass of extraction: the windows and their lookback boundaries.
-type sameBatch struct{ ids, start [][]int32 }
+// sameBatch is one forward pass of extraction: the windows, their lookback boundaries and the
+// positions whose states are kept.
+type sameBatch struct{ ids, start, keep [][]int32 }
 
 // sameBatches packs the windows of the benchmark corpus as extraction does (groups of
 // packSnippets, longest first, batchSize) and returns the batches and the input token count.
@@ -119,6 +120,7 @@ func sameBatches(b *testing.B, bm benchModel) ([]sameBatch, int) {
 			for _, it := range items[:n] {
 				bt.ids = append(bt.ids, it.ids)
 				bt.start = append(bt.start, it.w.lookbackStart(it.win))
+				bt.keep = append(bt.keep, it.w.statePositions(it.win))
 			}
 			batches = append(batches, bt)
 			items = items[n:]
@@ -129,10 +131,19 @@ func sameBatches(b *testing.B, bm benchModel) ([]sameBatch, int) {
 
 // runBatches runs the batches with the hooks (and the lookback boundaries when lookback).
 func runBatches(b *testing.B, m *models.Model, batches []sameBatch, hooks []string, lookback bool) {
+	runBatchesKeep(b, m, batches, hooks, lookback, false)
+}
+
+// runBatchesKeep is runBatches that, when keep, keeps only the line-end states, as extraction
+// does (models.Request.Positions).
+func runBatchesKeep(b *testing.B, m *models.Model, batches []sameBatch, hooks []string, lookback, keep bool) {
 	for _, bt := range batches {
 		req := models.Request{Hooks: hooks}
 		if lookback {
 			req.LookbackStart = bt.start
+		}
+		if keep {
+			req.Positions = bt.keep
 		}
 		if _, err := m.Run(bt.ids, req); err != nil {
 			b.Fatal(err)
@@ -237,8 +248,9 @@ func BenchmarkExtractOverhead(b *testing.B) {
 }
 
 // BenchmarkHookCost prices what extraction asks of a pass beyond the plain forward (token
-// log-probs): the entropy, the state hook and the lookback, added one at a time over the same
-// batches, each reported as its extra time in % of the plain pass.
+// log-probs): the entropy, the state hook (every token's vector, or only the line ends' as
+// extraction keeps them) and the lookback, added one at a time over the same batches, each
+// reported as its extra time in % of the plain pass.
 func BenchmarkHookCost(b *testing.B) {
 	for _, bm := range benchModels(b) {
 		b.Run(bm.name, func(b *testing.B) {
@@ -246,17 +258,18 @@ func BenchmarkHookCost(b *testing.B) {
 			state := DefaultHook(bm.m.Config.NumLayers)
 			look := models.AttnLookback(bm.m.Config.NumLayers / 4)
 			sets := []struct {
-				name     string
-				hooks    []string
-				lookback bool
+				name           string
+				hooks          []string
+				lookback, keep bool
 			}{
-				{"logprob", []string{models.HookTokenLogProb}, false},
-				{"+entropy", []string{models.HookTokenLogProb, models.HookTokenEntropy}, false},
-				{"+state", []string{state, models.HookTokenLogProb, models.HookTokenEntropy}, false},
-				{"+lookback", []string{state, models.HookTokenLogProb, models.HookTokenEntropy, look}, true},
+				{"logprob", []string{models.HookTokenLogProb}, false, false},
+				{"+entropy", []string{models.HookTokenLogProb, models.HookTokenEntropy}, false, false},
+				{"+state_all_tokens", []string{state, models.HookTokenLogProb, models.HookTokenEntropy}, false, false},
+				{"+state_line_ends", []string{state, models.HookTokenLogProb, models.HookTokenEntropy}, false, true},
+				{"+lookback", []string{state, models.HookTokenLogProb, models.HookTokenEntropy, look}, true, true},
 			}
 			for _, s := range sets { // compile
-				runBatches(b, bm.m, batches, s.hooks, s.lookback)
+				runBatchesKeep(b, bm.m, batches, s.hooks, s.lookback, s.keep)
 			}
 			sums := make([]time.Duration, len(sets))
 			b.ResetTimer()
@@ -264,7 +277,7 @@ func BenchmarkHookCost(b *testing.B) {
 				for j := range sets {
 					k := (i + j) % len(sets)
 					t0 := time.Now()
-					runBatches(b, bm.m, batches, sets[k].hooks, sets[k].lookback)
+					runBatchesKeep(b, bm.m, batches, sets[k].hooks, sets[k].lookback, sets[k].keep)
 					sums[k] += time.Since(t0)
 				}
 			}

@@ -186,7 +186,20 @@ func (w *snippetWork) lookbackStart(wi int) []int32 {
 	return out
 }
 
-// fill computes the rows of the lines scored in window wi from one batch row b of the results.
+// statePositions lists, in line order, the last-token positions (in window coordinates) of the
+// lines scored in window wi: the positions whose states a pass keeps (models.Request.Positions).
+func (w *snippetWork) statePositions(wi int) []int32 {
+	var out []int32
+	for l, lw := range w.lineWin {
+		if lw == wi {
+			out = append(out, int32(w.ranges[l].Last-w.wins[wi].start))
+		}
+	}
+	return out
+}
+
+// fill computes the rows of the lines scored in window wi from one batch row b of the results;
+// the state hooks hold the statePositions(wi) of that row, in order.
 func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b int) {
 	win := w.wins[wi]
 	lp, ent := res[models.HookTokenLogProb], res[models.HookTokenEntropy]
@@ -194,10 +207,12 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 	if r.attnLayer >= 0 {
 		look = res[models.AttnLookback(r.attnLayer)]
 	}
+	k := -1 // index of the line among statePositions(wi)
 	for l, lw := range w.lineWin {
 		if lw != wi {
 			continue
 		}
+		k++
 		row := &w.rows[w.rowOf[l]]
 		rg := w.ranges[l]
 		var sumLP, sumEnt, sumLook float64
@@ -232,7 +247,7 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 		row.ContextTokens = int32(rg.Last - win.start)
 		row.States = make([][]float32, len(r.Hooks))
 		for i, h := range r.Hooks {
-			row.States[i] = slices.Clone(res[h].Row(b, rg.Last-win.start))
+			row.States[i] = slices.Clone(res[h].Row(b, k))
 		}
 	}
 }

@@ -100,7 +100,7 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 // runBatch runs one batch (longest item first) and fills the rows of the lines it scores.
 func (u *runner) runBatch(batch []item) error {
 	n := len(batch)
-	req := models.Request{Hooks: u.hooks}
+	req := models.Request{Hooks: u.hooks, Positions: make([][]int32, n)}
 	ids := make([][]int32, n)
 	if u.r.attnLayer >= 0 {
 		req.LookbackStart = make([][]int32, n)
@@ -108,6 +108,7 @@ func (u *runner) runBatch(batch []item) error {
 	real := 0
 	for i, it := range batch {
 		ids[i] = it.ids
+		req.Positions[i] = it.w.statePositions(it.win)
 		real += len(it.ids)
 		if req.LookbackStart != nil {
 			req.LookbackStart[i] = it.w.lookbackStart(it.win)
