@@ -106,6 +106,7 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 			t.Add(m.name, e.point, e.ci)
 		}
 		r.res.Main = append(r.res.Main, t)
+		r.mainFiles = append(r.mainFiles, set.name)
 		r.note("%s: %d buggy snippets, %d lines", set.name, len(set.sel), ls.lines(set.sel))
 	}
 	r.stage("bindings, baselines, main tables", "", start)
@@ -165,7 +166,10 @@ func (r *runner) taskGroups(test selection) (map[string][]string, []string) {
 func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []string, in func(s *snippetSpan, g string) bool) (*eval.Matrix, error) {
 	ls := r.ls
 	var rows []string
-	type fitted struct{ scores rowScores }
+	type fitted struct {
+		scores rowScores
+		val    selection
+	}
 	fits := map[string]fitted{}
 	for _, g := range groups {
 		keep := func(s *snippetSpan) bool { return in(s, g) }
@@ -178,19 +182,17 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 		if err != nil {
 			return nil, err
 		}
-		fits[g] = fitted{s}
+		fits[g] = fitted{s, val}
 		rows = append(rows, g)
 	}
 	m := eval.NewMatrix(title, r.cfg.Eval.MatrixMetric, rows, groups)
 	for _, g := range rows {
-		keep := func(s *snippetSpan) bool { return in(s, g) }
-		val := ls.pick(datasets.Validation, keep)
 		for _, tg := range groups {
 			test := ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) })
 			if len(test) == 0 {
 				continue
 			}
-			e := r.evaluate(fits[g].scores, val, test)
+			e := r.evaluate(fits[g].scores, fits[g].val, test)
 			if err := m.SetMetrics(g, tg, e.point, e.ci); err != nil {
 				return nil, err
 			}
@@ -211,7 +213,7 @@ func (r *runner) write(main *finetune.Assessor) error {
 		r.command(), r.modelName(), r.hook, r.cfg.Seed, r.cfg.Eval.Bootstrap)
 	barMetrics := []string{"hit@1", "hit@3", "anyhit@5", "auroc", "auprc"}
 	for i, t := range r.res.Main {
-		base := []string{"heldout_files", "heldout_tasks"}[i]
+		base := r.mainFiles[i]
 		if err := t.Save(filepath.Join(out, base+".csv")); err != nil {
 			return err
 		}

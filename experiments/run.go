@@ -62,6 +62,7 @@ type runner struct {
 	saeDir            string
 	sae               *pretrain.SAE
 	res               *Result
+	mainFiles         []string // file name (without extension) of each main table
 }
 
 // Run runs every stage of the experiment that is not already in cfg.WorkDir and writes the
