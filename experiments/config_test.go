@@ -64,7 +64,7 @@ func TestLoadErrorsNameKeyAndField(t *testing.T) {
 
 // Every shipped experiment file loads and validates.
 func TestShippedExperimentsLoad(t *testing.T) {
-	for _, name := range []string{"default.toml", "debugbench.toml", "humanevalpack.toml"} {
+	for _, name := range []string{"default.toml", "debugbench.toml", "humanevalpack.toml", "ablation_sae2048.toml"} {
 		cfg, err := Load(name)
 		require.NoError(t, err, name)
 		require.NotEmpty(t, cfg.Name)
