@@ -26,11 +26,24 @@ func (d DataConfig) languages() []datasets.Language {
 	return out
 }
 
+// sourceRoots returns the source trees mutation data is drawn from: those found on this machine
+// (datasets.DiscoverRoots), as strings for the data stage's key and the results' notes. Which Go,
+// Python and JDK trees are found depends on the machine and the environment (GOROOT,
+// GOTOOLCHAIN, the python3 on PATH), and the data depends on them.
+func sourceRoots() ([]datasets.Root, []string) {
+	roots := datasets.DiscoverRoots()
+	names := make([]string, len(roots))
+	for i, r := range roots {
+		names[i] = r.String()
+	}
+	return roots, names
+}
+
 // buildData writes the snippets file of d to out (atomically) and returns the importer's or
-// mutation engine's report.
-func buildData(ctx context.Context, d DataConfig, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
+// mutation engine's report. Mutation data is drawn from roots.
+func buildData(ctx context.Context, d DataConfig, roots []datasets.Root, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
 	if d.Format == "mutation" {
-		return buildMutants(ctx, d, seed, out, progress)
+		return buildMutants(ctx, d, roots, seed, out, progress)
 	}
 	opts := datasets.DefaultImportOptions()
 	opts.Format = datasets.ImportFormat(d.Format)
@@ -61,8 +74,7 @@ func buildData(ctx context.Context, d DataConfig, seed uint64, out string, progr
 // salted hash of their stable path (one pass, a bounded heap per language), so it spreads over
 // the whole tree; files are then mutated in (language, hash) order, which makes the output
 // depend only on the trees, the configuration and the seed.
-func buildMutants(ctx context.Context, d DataConfig, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
-	roots := datasets.DiscoverRoots()
+func buildMutants(ctx context.Context, d DataConfig, roots []datasets.Root, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
 	if len(roots) == 0 {
 		return nil, fmt.Errorf("data: no source trees found on this machine (GOROOT, Python stdlib, JDK src.zip, /usr/include, node_modules)")
 	}

@@ -177,7 +177,13 @@ func (r *runner) stageDir(name, key string) string {
 // data makes (or finds) the snippets file of d and returns its path and key.
 func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, string, error) {
 	start := time.Now()
-	key := hashOf(d, r.cfg.Seed, datasets.SnippetSchemaVersion)
+	var roots []datasets.Root
+	var rootNames []string
+	if d.Format == "mutation" {
+		roots, rootNames = sourceRoots()
+		r.note("%s: source trees %s", name, strings.Join(rootNames, "; "))
+	}
+	key := hashOf(d, r.cfg.Seed, datasets.SnippetSchemaVersion, rootNames)
 	dir := r.stageDir(name, key)
 	path := filepath.Join(dir, "snippets.parquet")
 	if isDone(dir) {
@@ -188,7 +194,7 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 		return "", "", err
 	}
 	fmt.Fprintf(r.progress, "== %s: building %s snippets\n", name, d.Format)
-	rep, err := buildData(ctx, d, r.cfg.Seed, path, r.progress)
+	rep, err := buildData(ctx, d, roots, r.cfg.Seed, path, r.progress)
 	if err != nil {
 		return "", "", err
 	}

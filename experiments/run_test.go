@@ -171,7 +171,8 @@ func TestRunImportedBenchmark(t *testing.T) {
 	src := DataConfig{Format: "mutation", Languages: []string{"python"}, FilesPerLanguage: 24, MaxFileBytes: 2500,
 		MinFileBytes: 300, ValFraction: 0.2, TestFraction: 0.3, LineMutantsPerFile: 0, OperatorMutantsPerFile: 3}
 	snipPath := filepath.Join(dir, "src.parquet")
-	_, err := buildData(context.Background(), src, 9, snipPath, nil)
+	roots, _ := sourceRoots()
+	_, err := buildData(context.Background(), src, roots, 9, snipPath, nil)
 	require.NoError(t, err)
 	snips, err := datasets.ReadAllSnippets(snipPath)
 	require.NoError(t, err)
