@@ -212,6 +212,3 @@ func writeJSON(path string, v any) error {
 	}
 	return atomicfile.WriteFile(path, append(data, '\n'))
 }
-
-// writeFileAtomic writes data to path atomically.
-func writeFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }

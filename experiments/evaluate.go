@@ -12,6 +12,7 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/internal/atomicfile"
 )
 
 // Result file names in OutDir.
@@ -256,7 +257,7 @@ func (r *runner) write(main *finetune.Assessor) error {
 		fmt.Fprintf(&md, "| %s | %s |\n", s.Name, t)
 	}
 	r.res.Markdown = md.String()
-	if err := writeFileAtomic(filepath.Join(out, ResultsMarkdown), []byte(r.res.Markdown)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, ResultsMarkdown), []byte(r.res.Markdown)); err != nil {
 		return err
 	}
 	return r.saveAssessor(filepath.Join(out, AssessorDir), main)

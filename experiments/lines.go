@@ -129,17 +129,6 @@ func (ls *lineSet) values(sel selection, field func(s *snippetSpan) string) []st
 	return out
 }
 
-// filter keeps the snippets of sel that pass keep.
-func (ls *lineSet) filter(sel selection, keep func(s *snippetSpan) bool) selection {
-	var out selection
-	for _, i := range sel {
-		if keep(&ls.snippets[i]) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // checkSizes fails early when a split has nothing to train or test on.
 func checkSizes(train, val, test selection, what string) error {
 	switch {
