@@ -186,6 +186,22 @@ func hasTS(content string) bool {
 	return false
 }
 
+// hasRust reports whether content has a Rust item: a function, use, struct, enum, trait, impl
+// or module declaration opening a line (after pub).
+func hasRust(content string) bool {
+	for _, line := range strings.Split(content, "\n") {
+		t := strings.TrimSpace(line)
+		t = strings.TrimPrefix(t, "pub(crate) ")
+		t = strings.TrimPrefix(t, "pub ")
+		for _, s := range []string{"fn ", "use ", "struct ", "enum ", "trait ", "impl ", "impl<", "mod ", "let "} {
+			if strings.HasPrefix(t, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // eachWord calls fn with the text after each occurrence of word that starts a word (no
 // identifier character before it), until fn returns true.
 func eachWord(content, word string, fn func(rest string) bool) bool {

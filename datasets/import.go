@@ -497,6 +497,8 @@ func recordLanguage(s string) Language {
 		return Java
 	case "c":
 		return C
+	case "rust", "rs":
+		return Rust
 	}
 	return Language(strings.ToLower(strings.TrimSpace(s)))
 }
@@ -567,7 +569,7 @@ func recordIndex(pos map[string]any, n int) int {
 
 // humanEvalPrefixes maps HumanEvalPack task id prefixes to languages.
 var humanEvalPrefixes = map[string]Language{"python": Python, "javascript": JavaScript, "js": JavaScript,
-	"java": Java, "go": Go, "cpp": CPP, "c++": CPP, "c": C, "typescript": TypeScript, "ts": TypeScript}
+	"java": Java, "go": Go, "cpp": CPP, "c++": CPP, "c": C, "typescript": TypeScript, "ts": TypeScript, "rust": Rust}
 
 // humanEvalPack parses one HumanEvalPack record.
 func (im *importer) humanEvalPack(rel string, n int, pos map[string]any, raw []byte) error {

@@ -102,7 +102,7 @@ func TestImportDebugBench(t *testing.T) {
 		"sample.json#record 8: empty",
 	}, problems(rep))
 	msgs := fmt.Sprint(rep.Problems)
-	require.Contains(t, msgs, `unknown language "rust"`)
+	require.Contains(t, msgs, `unknown language "kotlin"`)
 	require.Contains(t, msgs, `field "buggy_code" is not a string`)
 	require.Contains(t, msgs, "no oracle_code (or solution) field")
 	require.Contains(t, msgs, "the buggy version is empty")
@@ -124,14 +124,14 @@ func TestImportHumanEvalPack(t *testing.T) {
 	require.Equal(t, []int32{1, 0, 0}, js.Labels)
 	require.Equal(t, []int32{0, 2, 3}, js.OriginalLine)
 	require.Equal(t, []string{"sample.jsonl:3: unknown_language", "sample.jsonl:5: malformed"}, problems(rep))
-	require.Contains(t, rep.Problems[0].Detail, `unknown language "rust" in task_id "Rust/2"`)
+	require.Contains(t, rep.Problems[0].Detail, `unknown language "kotlin" in task_id "Kotlin/2"`)
 	require.Contains(t, rep.Problems[1].Detail, "no buggy_solution field")
 
 	// A language given for records without a known one.
 	o := opts(FormatHumanEvalPack, filepath.Join("testdata", "humanevalpack", "sample.jsonl"))
 	o.Language = C
 	_, rows = importAll(t, o)
-	require.Equal(t, C, rows["humanevalpack:Rust/2#buggy"].Language)
+	require.Equal(t, C, rows["humanevalpack:Kotlin/2#buggy"].Language)
 }
 
 func TestImportPairs(t *testing.T) {
@@ -235,12 +235,12 @@ func TestImportBadInputs(t *testing.T) {
 		"buggy/latin.py": "# caf\xe9\n" + fix, "fixed/latin.py": fix,
 		"buggy/big.py": "x = '" + strings.Repeat("a", 1<<20) + "'\n", "fixed/big.py": fix,
 		"buggy/nul.py": "x = 1\x00\n", "fixed/nul.py": fix,
-		"buggy/x.rs": "fn f() {}\n", "fixed/x.rs": "fn g() {}\n",
+		"buggy/x.kt": "fun f() {}\n", "fixed/x.kt": "fun g() {}\n",
 		"buggy/ok.py": "def f(a):\n    return a - 1\n", "fixed/ok.py": fix,
 	})
 	rep, rows = importAll(t, opts(FormatPairs, pd))
 	require.Len(t, rows, 2)
-	require.Equal(t, []string{"buggy/big.py: too_large", "buggy/empty.py: empty", "buggy/latin.py: non_utf8", "buggy/nul.py: binary", "buggy/x.rs: unknown_language"}, problems(rep))
+	require.Equal(t, []string{"buggy/big.py: too_large", "buggy/empty.py: empty", "buggy/latin.py: non_utf8", "buggy/nul.py: binary", "buggy/x.kt: unknown_language"}, problems(rep))
 }
 
 func TestImportOptionsValidate(t *testing.T) {
@@ -249,8 +249,8 @@ func TestImportOptionsValidate(t *testing.T) {
 	o = opts(FormatPairs, "")
 	require.ErrorContains(t, o.Validate(), "In is empty")
 	o = opts(FormatPairs, "x")
-	o.Language = "rust"
-	require.ErrorContains(t, o.Validate(), `unknown language "rust"`)
+	o.Language = "cobol"
+	require.ErrorContains(t, o.Validate(), `unknown language "cobol"`)
 	_, err := ImportSnippets(opts(FormatDebugBench, filepath.Join(t.TempDir(), "missing.json")), func(Snippet) error { return nil })
 	require.ErrorContains(t, err, "missing.json")
 	_, err = ImportSnippets(opts(FormatDebugBench, t.TempDir()), func(Snippet) error { return nil })

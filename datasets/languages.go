@@ -20,10 +20,13 @@ const (
 	CPP        Language = "cpp"
 	JavaScript Language = "javascript"
 	TypeScript Language = "typescript"
+	// Rust is read by the importers (HumanEvalPack has Rust) and the scorer; no source tree of
+	// it is discovered on the machine, so mutation data has none unless a root is given.
+	Rust Language = "rust"
 )
 
 // AllLanguages lists every known language in a fixed order (the order of reports).
-var AllLanguages = []Language{Go, Python, Java, C, CPP, JavaScript, TypeScript}
+var AllLanguages = []Language{Go, Python, Java, C, CPP, JavaScript, TypeScript, Rust}
 
 // Valid reports whether l is one of AllLanguages.
 func (l Language) Valid() bool {
@@ -76,6 +79,7 @@ var extensions = map[string]Language{
 	".tsx":  TypeScript,
 	".mts":  TypeScript,
 	".cts":  TypeScript,
+	".rs":   Rust,
 }
 
 // Extensions returns the file extensions (with the dot) of language l, sorted.
@@ -146,6 +150,10 @@ func classify(l Language, name, content string) Language {
 	case TypeScript:
 		if hasJS(content) || hasTS(content) {
 			return TypeScript
+		}
+	case Rust:
+		if hasRust(content) {
+			return Rust
 		}
 	}
 	return ""

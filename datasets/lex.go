@@ -30,6 +30,7 @@ type token struct {
 // operators.
 var (
 	cLikeOps  = []string{">>>=", "<<=", ">>=", ">>>", "...", "===", "!==", "&^=", "<=>", "->*", "->", "=>", "<-", "++", "--", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ":=", "::", "&^", "??", "?.", "**="}
+	rustOps   = []string{"<<=", ">>=", "..=", "...", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ".."}
 	pythonOps = []string{"**=", "//=", ">>=", "<<=", "...", "->", "**", "//", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ":=", "@="}
 )
 
@@ -37,8 +38,11 @@ var (
 func lex(lang Language, src string) []token {
 	var toks []token
 	ops := cLikeOps
-	if lang == Python {
+	switch lang {
+	case Python:
 		ops = pythonOps
+	case Rust:
+		ops = rustOps
 	}
 	line := 0
 	lineStart := true // only whitespace since the last newline
@@ -67,6 +71,23 @@ func lex(lang Language, src string) []token {
 		}
 		rest := src[i:]
 		switch lang {
+		case Rust:
+			if strings.HasPrefix(rest, "//") {
+				advance(i + lineEnd(rest))
+				continue
+			}
+			if strings.HasPrefix(rest, "/*") {
+				advance(i + rustCommentEnd(rest))
+				continue
+			}
+			if n := rustLiteralEnd(rest); n > 0 {
+				emit(tkString, i+n)
+				continue
+			}
+			if c == '\'' { // a lifetime or label ('a): the quote is an operator, the name an identifier
+				emit(tkOp, i+1)
+				continue
+			}
 		case Python:
 			if c == '#' {
 				advance(i + lineEnd(rest))
@@ -186,6 +207,84 @@ func cStringEnd(lang Language, s string) int {
 	return len(s)
 }
 
+// rustCommentEnd returns the length of the block comment opening s; Rust block comments nest.
+func rustCommentEnd(s string) int {
+	depth := 0
+	for j := 0; j+1 < len(s); j++ {
+		switch {
+		case s[j] == '/' && s[j+1] == '*':
+			depth++
+			j++
+		case s[j] == '*' && s[j+1] == '/':
+			depth--
+			j++
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(s)
+}
+
+// rustLiteralEnd returns the length of the string, raw string, byte string or character literal
+// opening s ("...", b"...", r#"..."#, br"...", 'c', '\n', b'c'), or 0 when s opens none (a
+// lifetime 'a is no literal). Strings may span lines.
+func rustLiteralEnd(s string) int {
+	j := 0
+	if strings.HasPrefix(s, "b") {
+		j = 1
+	}
+	if j < len(s) && s[j] == 'r' {
+		k := j + 1
+		for k < len(s) && s[k] == '#' {
+			k++
+		}
+		if k < len(s) && s[k] == '"' {
+			closing := "\"" + strings.Repeat("#", k-j-1)
+			if e := strings.Index(s[k+1:], closing); e >= 0 {
+				return k + 1 + e + len(closing)
+			}
+			return len(s)
+		}
+		return 0
+	}
+	if j >= len(s) {
+		return 0
+	}
+	switch s[j] {
+	case '"':
+		for k := j + 1; k < len(s); k++ {
+			switch s[k] {
+			case '\\':
+				k++
+			case '"':
+				return k + 1
+			}
+		}
+		return len(s)
+	case '\'':
+		rest := s[j+1:]
+		if strings.HasPrefix(rest, "\\") { // '\n', '\'', '\u{1F600}'
+			if e := strings.IndexByte(rest[2:], '\''); e >= 0 && !strings.Contains(rest[:2+e], "\n") {
+				return j + 1 + 2 + e + 1
+			}
+			return 0
+		}
+		for k, r := range rest { // one character, then the closing quote
+			if k > 0 {
+				if r == '\'' {
+					return j + 1 + k + 1
+				}
+				return 0
+			}
+			if r == '\'' || r == '\n' {
+				return 0
+			}
+		}
+	}
+	return 0
+}
+
 // pythonStringStart reports the prefix-plus-quote length of a Python string literal opening s
 // (r"", b”, f"""...""", rb” ...), or 0.
 func pythonStringStart(s string) int {
@@ -250,6 +349,10 @@ var keywords = map[Language]map[string]bool{
 		goto if inline int long register restrict return short signed sizeof static struct
 		switch typedef union unsigned void volatile while _Bool _Complex bool true false NULL
 		size_t int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t`),
+	Rust: wordSet(`as async await break const continue crate dyn else enum extern false fn for if impl
+		in let loop match mod move mut pub ref return self Self static struct super trait true type
+		unsafe use where while union i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize f32 f64
+		bool char str String Vec Option Some None Result Ok Err Box _`),
 	JavaScript: wordSet(`break case catch class const continue debugger default delete do else
 		export extends finally for function if import in instanceof new return super switch
 		this throw try typeof var void while with yield let static await async of true false

@@ -258,6 +258,9 @@ func (p *Program) booleanSites(i int, add func(i, j int, to string), span func(s
 	case t.kind == tkIdent && p.Language != Python && (w == "true" || w == "false"):
 		add(i, i, map[string]string{"true": "false", "false": "true"}[w])
 	case t.kind == tkOp && w == "!" && p.Language != Python:
+		if p.Language == Rust && i > 0 && p.toks[i-1].kind == tkIdent && p.toks[i-1].end == t.start {
+			return // a macro call: println!(...)
+		}
 		// !x -> x, !(...) -> (...)
 		if p.isOperand(i+1, t.line, false) && p.toks[i+1].start == t.end {
 			span(t.start, p.toks[i+1].start, t.line, "")
@@ -272,8 +275,8 @@ func (p *Program) booleanSites(i int, add func(i, j int, to string), span func(s
 }
 
 // negateCondition adds the site negating the condition of the if/while at token i: if (c) to
-// if (!(c)) in C, C++, Java, JavaScript; if c { to if !(c) { in Go (after an init statement);
-// if c: to if not (c): in Python.
+// if (!(c)) in C, C++, Java, JavaScript; if c { to if !(c) { in Go (after an init statement) and
+// Rust (not if let); if c: to if not (c): in Python.
 func (p *Program) negateCondition(i int, span func(start, end, line int, to string)) {
 	line := p.toks[i].line
 	toks := p.lineToks[line]
@@ -285,8 +288,8 @@ func (p *Program) negateCondition(i int, span func(start, end, line int, to stri
 		}
 		a, b := p.toks[i+1].start, p.toks[last-1].end
 		span(a, b, line, "not ("+p.Code[a:b]+")")
-	case Go:
-		if p.text(last) != "{" || last <= i+1 {
+	case Go, Rust:
+		if p.text(last) != "{" || last <= i+1 || p.text(i+1) == "let" { // Rust's if let / while let binds
 			return
 		}
 		first := i + 1
@@ -423,8 +426,12 @@ func (p *Program) declarationLine(line int) bool {
 	switch p.Code[first.start:first.end] {
 	case "func", "def", "function", "async", "class", "import", "package", "from", "public", "private", "protected", "static", "@":
 		return true
+	case "fn", "pub", "impl", "struct", "enum", "trait", "use", "mod":
+		if p.Language == Rust {
+			return true
+		}
 	}
-	if p.Language == Go || p.Language == Python {
+	if p.Language == Go || p.Language == Python || p.Language == Rust {
 		return false
 	}
 	// C, C++, Java, JavaScript: a function head "int f(", "static char *g(", "Foo::bar(" has
@@ -476,6 +483,10 @@ func (p *Program) isVariableUse(i int) bool {
 	switch next {
 	case "(", ".", ":=", "::", "->", "?.":
 		return false
+	case "!":
+		if p.Language == Rust {
+			return false // a macro: println!(...)
+		}
 	case ":":
 		if p.Language != Python && p.Language != C && p.Language != CPP {
 			return false // Go and JavaScript keys

@@ -365,7 +365,7 @@ func TestMutateOptionsValidate(t *testing.T) {
 		func(o *MutateOptions) { o.LineOps = []Operator{OpComparisonFlip} },
 		func(o *MutateOptions) { o.TokenOps = []Operator{OpDeleteLine} },
 		func(o *MutateOptions) { o.TokenOps = nil },
-		func(o *MutateOptions) { o.Languages = []Language{"rust"} },
+		func(o *MutateOptions) { o.Languages = []Language{"cobol"} },
 		func(o *MutateOptions) { o.MinEligibleLines = 0 },
 		func(o *MutateOptions) { o.Source = "" },
 	}
@@ -529,7 +529,7 @@ func TestMutateBadInputs(t *testing.T) {
 		"oneline.py":  "x = '" + strings.Repeat("a", 1<<20) + "'\n",
 		"longline.py": good + "x = '" + strings.Repeat("a", 2000) + "'\n",
 		"short.py":    "def f():\n    return 1  # only two eligible lines, and a long comment\n",
-		"code.rs":     "fn main() { let x = 1; if x > 0 { println!(\"{}\", x); } }\n",
+		"code.kt":     "fun main() { val x = 1; if (x > 0) { println(x) } }\n",
 	})
 	out := filepath.Join(t.TempDir(), "m.parquet")
 	rep, rows := mutateDir(t, dir, DefaultMutateOptions(), out)
@@ -545,7 +545,7 @@ func TestMutateBadInputs(t *testing.T) {
 	require.Equal(t, "walk_too_large", reasons["oneline.py"]) // 1 MB: over the walker's 200 kB cap
 	require.Equal(t, "line_too_long", reasons["longline.py"])
 	require.Equal(t, "too_few_lines", reasons["short.py"])
-	require.NotContains(t, reasons, "code.rs") // not a candidate of any language: never read
+	require.NotContains(t, reasons, "code.kt") // not a candidate of any language: never read
 	// The good file still gave its snippets.
 	pairs := map[string]bool{}
 	for _, s := range rows {
@@ -556,7 +556,7 @@ func TestMutateBadInputs(t *testing.T) {
 	m, err := NewMutator(DefaultMutateOptions())
 	require.NoError(t, err)
 	emit := func(Snippet) error { return nil }
-	require.NoError(t, m.File(File{Path: "rust:x.rs", Language: "rust", Content: "fn main() {}\n"}, emit))
+	require.NoError(t, m.File(File{Path: "cobol:x.cob", Language: "cobol", Content: "MOVE 1 TO X.\n"}, emit))
 	require.NoError(t, m.File(File{Path: "python:bad.py", Language: Python, Content: "x = '\xff'\n"}, emit))
 	require.NoError(t, m.File(File{Path: "python:empty.py", Language: Python}, emit))
 	got := map[string]string{}
@@ -564,17 +564,17 @@ func TestMutateBadInputs(t *testing.T) {
 		got[p.Where] = p.Reason + ": " + p.Detail
 	}
 	require.Equal(t, map[string]string{
-		"rust:x.rs":       `unknown_language: unknown language "rust"`,
+		"cobol:x.cob":     `unknown_language: unknown language "cobol"`,
 		"python:bad.py":   "non_utf8: not valid UTF-8",
 		"python:empty.py": "empty: empty program",
 	}, got)
 	// An unknown language asked for is refused up front.
-	_, err = ParseLanguage("rust")
-	require.ErrorContains(t, err, `unknown language "rust"`)
+	_, err = ParseLanguage("cobol")
+	require.ErrorContains(t, err, `unknown language "cobol"`)
 	opts := DefaultMutateOptions()
-	opts.Languages = []Language{"rust"}
+	opts.Languages = []Language{"cobol"}
 	_, _, err = MutateCorpus(DirRoots(dir, nil), DefaultWalkOptions(), nil, opts, out)
-	require.ErrorContains(t, err, `unknown language "rust"`)
+	require.ErrorContains(t, err, `unknown language "cobol"`)
 }
 
 func TestMutateSplitFilter(t *testing.T) {

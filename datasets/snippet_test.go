@@ -79,7 +79,7 @@ func TestSnippetValidate(t *testing.T) {
 	bad := map[string]func(*Snippet){
 		"empty id":           func(s *Snippet) { s.ID = "" },
 		"empty pair_id":      func(s *Snippet) { s.PairID = "" },
-		"unknown language":   func(s *Snippet) { s.Language = "rust" },
+		"unknown language":   func(s *Snippet) { s.Language = "cobol" },
 		"empty source":       func(s *Snippet) { s.Source = "" },
 		"role":               func(s *Snippet) { s.Role = "mutant" },
 		"empty code":         func(s *Snippet) { s.Code = "" },
