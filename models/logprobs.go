@@ -3,10 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"unicode/utf8"
-
-	"github.com/gomlx/compute"
 
 	"github.com/pttrust/pttrust/models/tokenizer"
 	"github.com/pttrust/pttrust/states"
@@ -112,24 +109,4 @@ func LineScores(text string, s *TokenScores) []LineScore {
 		out[i].MeanEntropy = sumEnt[i] / float64(n[i])
 	}
 	return out
-}
-
-// TokenizerFile is the name of the tokenizer in a checkpoint directory.
-const TokenizerFile = "tokenizer.json"
-
-// LoadWithTokenizer loads a checkpoint directory and its tokenizer.json, and checks that every
-// token id the tokenizer can produce fits the model's vocabulary.
-func LoadWithTokenizer(dir string, backend compute.Backend) (*Model, *tokenizer.Tokenizer, error) {
-	m, err := Load(dir, backend)
-	if err != nil {
-		return nil, nil, err
-	}
-	tok, err := tokenizer.Load(filepath.Join(dir, TokenizerFile))
-	if err != nil {
-		return nil, nil, fmt.Errorf("models: %w", err)
-	}
-	if tok.VocabSize() > m.Config.VocabSize {
-		return nil, nil, fmt.Errorf("models: %s: tokenizer has %d tokens but the model's vocab_size is %d", dir, tok.VocabSize(), m.Config.VocabSize)
-	}
-	return m, tok, nil
 }
