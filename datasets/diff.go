@@ -19,7 +19,8 @@ var ErrTooDifferent = errors.New("the versions differ in too many lines")
 
 // DiffLabels derives the line labels of a buggy version from its fix (DESIGN.md, "Labeled
 // sources"). Lines are compared after NormalizeLine, and blank lines take no part, so
-// whitespace-only differences and added or removed blank lines are not changes — except that in
+// whitespace-only differences and added or removed blank lines are not changes — except inside
+// string literals (a one-space string is not an empty one), and in
 // Python the indentation width of a line counts (indentation is syntax there: a statement moved
 // out of a loop is a bug fix, DebugBench even has an "illegal indentation" bug type). On the
 // non-blank lines a minimal line diff (Myers) is computed; then

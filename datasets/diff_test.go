@@ -222,6 +222,17 @@ func TestNormalizeLine(t *testing.T) {
 	require.Equal(t, "a=b+c", NormalizeLine("  a =  b + c\t"))
 	require.Equal(t, "return x", NormalizeLine("return   x"))
 	require.Equal(t, "", NormalizeLine(" \t "))
+	// String literals keep their spaces; quotes left open are ordinary characters.
+	require.NotEqual(t, normalizeCode("return ' '.join(xs)"), normalizeCode("return ''.join(xs)"))
+	require.Equal(t, normalizeCode(`x  =  "a  b" +  y`), normalizeCode(`x="a  b"+y`))
+	require.Equal(t, `x="a \" b"+y`, normalizeCode(`x = "a \" b" + y`))
+	require.Equal(t, "#don't stop", normalizeCode("# don't   stop"))
+	// The limit of a line-local rule: two Rust lifetimes read as one literal, whose spaces count.
+	require.Equal(t, "fn f<'a>(x: &'a str)", normalizeCode("fn f<'a>(x: &'a str)"))
+	// HumanEvalPack Python/28: the bug is the space in the separator.
+	labels, _, err := DiffLabels(Python, "def f(s):\n    return ' '.join(s)\n", "def f(s):\n    return ''.join(s)\n", 0)
+	require.NoError(t, err)
+	require.Equal(t, []int32{0, 1}, labels)
 	require.True(t, IsPunctuationOnly("  });"))
 	require.False(t, IsPunctuationOnly("}else{"))
 	require.False(t, Scorable("   "))

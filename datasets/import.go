@@ -1,16 +1,8 @@
 package datasets
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -21,16 +13,21 @@ type ImportFormat string
 
 const (
 	// FormatDebugBench reads DebugBench records: JSON objects with buggy_code, oracle_code (or
-	// solution), language, category and subtype (the bug type), as a JSON array, JSON Lines, or a
-	// directory of such files.
+	// solution) and slug, as a JSON array, JSON Lines, or a directory of such files. Two layouts:
+	// the authors' GitHub folder, one file per language and bug subtype named
+	// "<language>_<subtype>.json" (cpp_faulty indexing.json) whose records carry neither, and the
+	// Hugging Face records with language, category and subtype fields. Task is the subtype,
+	// Category the authors' four-way class (syntax, reference, logic, multiple), Group the slug.
 	FormatDebugBench ImportFormat = "debugbench"
-	// FormatHumanEvalPack reads HumanEvalPack JSON Lines: prompt + buggy_solution is the buggy
-	// version, prompt + canonical_solution the fixed one; bug_type is the task; the language
-	// comes from task_id ("Python/0", "JavaScript/3", "CPP/12") or ImportOptions.Language.
+	// FormatHumanEvalPack reads HumanEvalPack JSON Lines (<lang>/humanevalpack.jsonl): prompt +
+	// buggy_solution is the buggy version, prompt + canonical_solution the fixed one; bug_type is
+	// the task; the language comes from task_id ("Python/0", "JavaScript/3", "CPP/12", "Rust/7")
+	// or ImportOptions.Language, and the group from its number, which every language shares.
 	FormatHumanEvalPack ImportFormat = "humanevalpack"
 	// FormatPairs reads two directories with matching relative file names, buggy and fixed:
 	// In/buggy and In/fixed, or In and ImportOptions.Fixed. The language comes from the file
-	// extension.
+	// extension; bug type, category and group from an optional manifest (see
+	// ImportOptions.Manifest).
 	FormatPairs ImportFormat = "pairs"
 )
 
@@ -45,6 +42,12 @@ type ImportOptions struct {
 	// Fixed is the directory of fixed files for FormatPairs when In is the buggy directory;
 	// empty means In/buggy and In/fixed.
 	Fixed string
+	// Manifest is FormatPairs' CSV manifest: a header row with a "file" column (the path below
+	// the buggy directory, slash-separated) and any of "bug_type" (the task; empty: "pair"),
+	// "category" and "group" (pairs of one group share a split). Every buggy file must have a
+	// row. Empty: In/manifest.csv when In holds buggy/ and fixed/ and the file exists, else none
+	// (every pair is task "pair" and its own group).
+	Manifest string
 	// Language is the language of records that do not name one (HumanEvalPack task ids without
 	// a known prefix); empty: such records are reported and skipped.
 	Language Language
@@ -58,7 +61,7 @@ type ImportOptions struct {
 	MaxRecordBytes int
 	// MaxDiffDistance caps the line diff (see DiffLabels).
 	MaxDiffDistance int
-	// ValFraction and TestFraction split pairs by SplitOf(PairID).
+	// ValFraction and TestFraction split pairs by SplitOf of their group (Snippet.GroupKey).
 	ValFraction, TestFraction float64
 }
 
@@ -109,7 +112,8 @@ func Import(opts ImportOptions, out string) (*Report, error) {
 
 // ImportSnippets reads a benchmark and emits, for each good record, the buggy version (Role
 // buggy, labels from DiffLabels against the fix, OriginalLine aligning to the fixed version) and
-// the fixed version (Role clean, all labels 0), with a shared PairID. Records that cannot be
+// the fixed version (Role clean, all labels 0), with a shared PairID, task, category and group;
+// the split is drawn per group, so one problem never lands in two splits. Records that cannot be
 // used (malformed JSON, missing or non-string fields, non-UTF-8 or empty code, overlong lines,
 // unknown languages, versions without a difference, duplicate ids, files without a twin) are
 // recorded in the Report with their position and skipped; the run goes on with the rest. Only
@@ -130,6 +134,9 @@ func ImportSnippets(opts ImportOptions, emit func(Snippet) error) (*Report, erro
 		err = im.jsonFiles(im.humanEvalPack)
 	case FormatPairs:
 		err = im.pairs()
+	}
+	if err != nil {
+		return im.rep, err
 	}
 	return im.rep, err
 }
@@ -154,6 +161,8 @@ type record struct {
 	pairID   string
 	lang     Language
 	task     string
+	category string // "" when the benchmark has none
+	group    string // the problem: "" when the pair is its own
 	buggy    string
 	fixed    string
 	fields   map[string]any // extra provenance
@@ -215,7 +224,8 @@ func (im *importer) pair(r record) error {
 		return nil
 	}
 	im.ids[r.pairID] = true
-	split := SplitOf(r.pairID, o.ValFraction, o.TestFraction)
+	key := (&Snippet{PairID: r.pairID, Source: o.Source, Group: r.group}).GroupKey()
+	split := SplitOf(key, o.ValFraction, o.TestFraction)
 	n := LineCount(r.fixed)
 	zeros, ident := make([]int32, n), make([]int32, n)
 	for i := range ident {
@@ -240,390 +250,14 @@ func (im *importer) pair(r record) error {
 			return err
 		}
 		s := Snippet{ID: r.pairID + row.suffix, PairID: r.pairID, Language: r.lang, Source: o.Source, Task: r.task,
-			Role: row.role, Split: split, Code: row.code, Labels: row.labels, OriginalLine: row.orig, Provenance: js}
+			Role: row.role, Split: split, Code: row.code, Labels: row.labels, OriginalLine: row.orig, Provenance: js,
+			Category: r.category, Group: r.group}
 		if err := im.emit(s); err != nil {
 			return errEmit{err}
 		}
 		im.rep.wrote(&s)
 	}
 	return nil
-}
-
-// jsonFiles runs parse on every JSON file of In (In itself, or the *.json, *.jsonl and
-// *.ndjson files below it in name order). Each file holds a JSON array of objects, or JSON
-// Lines.
-func (im *importer) jsonFiles(parse func(rel string, n int, pos map[string]any, raw []byte) error) error {
-	files, err := im.inputFiles(".json", ".jsonl", ".ndjson")
-	if err != nil {
-		return err
-	}
-	n := 0 // record number over all files, for pair ids of records without one
-	for _, f := range files {
-		err := im.jsonFile(f, func(pos map[string]any, raw []byte) error {
-			n++
-			return parse(f.rel, n, pos, raw)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// inputFile is one file to import: its path and its name relative to In (or its base name
-// when In is a file), which keeps pair ids and provenance the same on every machine.
-type inputFile struct{ path, rel string }
-
-func (im *importer) inputFiles(exts ...string) ([]inputFile, error) {
-	info, err := os.Stat(im.opts.In)
-	if err != nil {
-		return nil, fmt.Errorf("datasets: import: %w", err)
-	}
-	if !info.IsDir() {
-		return []inputFile{{im.opts.In, filepath.Base(im.opts.In)}}, nil
-	}
-	var out []inputFile
-	err = filepath.WalkDir(im.opts.In, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !slices.Contains(exts, strings.ToLower(filepath.Ext(p))) {
-			return nil
-		}
-		rel, err := filepath.Rel(im.opts.In, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, inputFile{p, filepath.ToSlash(rel)})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("datasets: import %s: %w", im.opts.In, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("datasets: import %s: no %s file found", im.opts.In, strings.Join(exts, " or "))
-	}
-	return out, nil
-}
-
-// jsonFile streams the records of one file to fn with their position: {"file", "line"} for JSON
-// Lines, {"file", "record", "offset"} for an array. A syntax error inside an array cannot be
-// skipped over: it is reported and ends the file (the records before it are kept).
-func (im *importer) jsonFile(f inputFile, fn func(pos map[string]any, raw []byte) error) error {
-	fh, err := os.Open(f.path)
-	if err != nil {
-		im.rep.problem(f.rel, "unreadable", "%v", err)
-		return nil
-	}
-	defer fh.Close()
-	br := bufio.NewReaderSize(fh, 64<<10)
-	// Peek past whitespace (and a UTF-8 BOM) to tell an array from JSON Lines.
-	first := byte(0)
-	for {
-		b, err := br.Peek(1)
-		if err != nil {
-			break
-		}
-		if bytes.HasPrefix(b, []byte{0xEF}) {
-			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-				br.Discard(3)
-				continue
-			}
-		}
-		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
-			br.Discard(1)
-			continue
-		}
-		first = b[0]
-		break
-	}
-	if first == 0 {
-		im.rep.problem(f.rel, "empty", "no record in the file")
-		return nil
-	}
-	if first == '[' {
-		return im.jsonArray(f, br, fn)
-	}
-	return im.jsonLines(f, br, fn)
-}
-
-// jsonLines reads one record per line; blank lines are ignored.
-func (im *importer) jsonLines(f inputFile, br *bufio.Reader, fn func(pos map[string]any, raw []byte) error) error {
-	max := im.opts.MaxRecordBytes
-	for line := 1; ; line++ {
-		raw, tooLong, err := readLine(br, max)
-		where := fmt.Sprintf("%s:%d", f.rel, line)
-		switch {
-		case tooLong:
-			im.rep.problem(where, "too_large", "record over %d bytes", max)
-		case len(bytes.TrimSpace(raw)) == 0:
-		default:
-			if err := fn(map[string]any{"file": f.rel, "line": line}, raw); err != nil {
-				return err
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			im.rep.problem(where, "unreadable", "%v", err)
-			return nil
-		}
-	}
-}
-
-// readLine returns the next line of br without its newline; a line over max bytes is consumed
-// and reported as tooLong. err is io.EOF after the last line.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	for {
-		chunk, e := br.ReadSlice('\n')
-		if !tooLong {
-			if len(line)+len(chunk) > max+1 {
-				tooLong, line = true, nil
-			} else {
-				line = append(line, chunk...)
-			}
-		}
-		switch {
-		case e == bufio.ErrBufferFull:
-			continue
-		case e != nil:
-			return bytes.TrimSuffix(line, []byte("\n")), tooLong, e
-		}
-		return bytes.TrimSuffix(line, []byte("\n")), tooLong, nil
-	}
-}
-
-// jsonArray reads the elements of a top-level JSON array.
-func (im *importer) jsonArray(f inputFile, r io.Reader, fn func(pos map[string]any, raw []byte) error) error {
-	dec := json.NewDecoder(r)
-	if _, err := dec.Token(); err != nil { // '['
-		im.rep.problem(f.rel, "malformed", "%v", err)
-		return nil
-	}
-	for n := 1; dec.More(); n++ {
-		off := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			im.rep.problem(fmt.Sprintf("%s#record %d", f.rel, n), "malformed", "malformed JSON at byte %d: %v; the rest of the file is skipped", off, err)
-			return nil
-		}
-		if len(raw) > im.opts.MaxRecordBytes {
-			im.rep.problem(fmt.Sprintf("%s#record %d", f.rel, n), "too_large", "record over %d bytes", im.opts.MaxRecordBytes)
-			continue
-		}
-		if err := fn(map[string]any{"file": f.rel, "record": n, "offset": off}, raw); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil { // ']'
-		im.rep.problem(f.rel, "malformed", "malformed JSON at the end of the array: %v", err)
-	}
-	return nil
-}
-
-// where renders a record position for problems.
-func where(pos map[string]any) string {
-	if l, ok := pos["line"]; ok {
-		return fmt.Sprintf("%s:%v", pos["file"], l)
-	}
-	return fmt.Sprintf("%s#record %v", pos["file"], pos["record"])
-}
-
-// decodeRecord checks a raw record for UTF-8 and decodes it into a map of fields.
-func (im *importer) decodeRecord(pos map[string]any, raw []byte) (map[string]json.RawMessage, bool) {
-	w := where(pos)
-	if !utf8.Valid(raw) {
-		im.rep.problem(w, "non_utf8", "the record is not valid UTF-8")
-		return nil, false
-	}
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '{' && json.Valid(t) {
-		im.rep.problem(w, "malformed", "the record is not a JSON object")
-		return nil, false
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		im.rep.problem(w, "malformed", "malformed JSON record: %v", err)
-		return nil, false
-	}
-	if m == nil {
-		im.rep.problem(w, "malformed", "the record is not a JSON object")
-		return nil, false
-	}
-	return m, true
-}
-
-// field returns the first of the named string fields present in m (an exact key first, then
-// a case-insensitive match: DebugBench writes "Category"), and whether one is present (a JSON
-// null is absent). A field of another type is recorded as a problem and ok is false.
-func (im *importer) field(w string, m map[string]json.RawMessage, names ...string) (value string, present, ok bool) {
-	keys := slices.Sorted(maps.Keys(m))
-	for _, name := range names {
-		k := name
-		if _, exact := m[name]; !exact {
-			i := slices.IndexFunc(keys, func(k string) bool { return strings.EqualFold(k, name) })
-			if i < 0 {
-				continue
-			}
-			k = keys[i]
-		}
-		v := m[k]
-		if string(v) == "null" {
-			return "", false, true
-		}
-		if err := json.Unmarshal(v, &value); err != nil {
-			im.rep.problem(w, "malformed", "field %q is not a string", k)
-			return "", false, false
-		}
-		return value, true, true
-	}
-	return "", false, true
-}
-
-// recordLanguage maps a benchmark's language name to a Language (an invalid one if unknown).
-func recordLanguage(s string) Language {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "python", "python3", "py", "python2":
-		return Python
-	case "cpp", "c++", "cxx":
-		return CPP
-	case "js", "javascript", "node":
-		return JavaScript
-	case "ts", "typescript":
-		return TypeScript
-	case "golang", "go":
-		return Go
-	case "java":
-		return Java
-	case "c":
-		return C
-	case "rust", "rs":
-		return Rust
-	}
-	return Language(strings.ToLower(strings.TrimSpace(s)))
-}
-
-// debugBench parses one DebugBench record.
-func (im *importer) debugBench(rel string, n int, pos map[string]any, raw []byte) error {
-	w := where(pos)
-	m, ok := im.decodeRecord(pos, raw)
-	if !ok {
-		return nil
-	}
-	var vals [6]string
-	var has [6]bool
-	for i, names := range [][]string{{"buggy_code"}, {"oracle_code", "solution"}, {"language"}, {"category"}, {"subtype"}, {"slug"}} {
-		var okType bool
-		vals[i], has[i], okType = im.field(w, m, names...)
-		if !okType {
-			return nil
-		}
-	}
-	buggy, fixed, lang, category, subtype, slug := vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
-	switch {
-	case !has[0]:
-		im.rep.problem(w, "malformed", "no buggy_code field")
-		return nil
-	case !has[1]:
-		im.rep.problem(w, "malformed", "no oracle_code (or solution) field")
-		return nil
-	case !has[2] && im.opts.Language == "":
-		im.rep.problem(w, "unknown_language", "no language field")
-		return nil
-	}
-	l := recordLanguage(lang)
-	if !has[2] {
-		l = im.opts.Language
-	}
-	task := category
-	if subtype != "" {
-		if task != "" {
-			task += "/"
-		}
-		task += subtype
-	}
-	if task == "" {
-		task = "unknown"
-	}
-	fields := map[string]any{}
-	if slug != "" {
-		fields["slug"] = slug
-	}
-	if lang != "" {
-		fields["language"] = lang
-	}
-	return im.check(im.pair(record{where: w, pairID: fmt.Sprintf("%s:%s#%d", im.opts.Source, rel, recordIndex(pos, n)),
-		lang: l, task: task, buggy: buggy, fixed: fixed, fields: fields, position: pos}))
-}
-
-// recordIndex is the record's number within its file (the line for JSON Lines).
-func recordIndex(pos map[string]any, n int) int {
-	if v, ok := pos["line"].(int); ok {
-		return v
-	}
-	if v, ok := pos["record"].(int); ok {
-		return v
-	}
-	return n
-}
-
-// humanEvalPrefixes maps HumanEvalPack task id prefixes to languages.
-var humanEvalPrefixes = map[string]Language{"python": Python, "javascript": JavaScript, "js": JavaScript,
-	"java": Java, "go": Go, "cpp": CPP, "c++": CPP, "c": C, "typescript": TypeScript, "ts": TypeScript, "rust": Rust}
-
-// humanEvalPack parses one HumanEvalPack record.
-func (im *importer) humanEvalPack(rel string, n int, pos map[string]any, raw []byte) error {
-	w := where(pos)
-	m, ok := im.decodeRecord(pos, raw)
-	if !ok {
-		return nil
-	}
-	var vals [5]string
-	var has [5]bool
-	for i, name := range []string{"task_id", "prompt", "buggy_solution", "canonical_solution", "bug_type"} {
-		var okType bool
-		vals[i], has[i], okType = im.field(w, m, name)
-		if !okType {
-			return nil
-		}
-	}
-	taskID, prompt, buggy, canonical, bugType := vals[0], vals[1], vals[2], vals[3], vals[4]
-	switch {
-	case !has[2]:
-		im.rep.problem(w, "malformed", "no buggy_solution field")
-		return nil
-	case !has[3]:
-		im.rep.problem(w, "malformed", "no canonical_solution field")
-		return nil
-	case buggy == "" || canonical == "":
-		im.rep.problem(w, "empty", "empty buggy_solution or canonical_solution")
-		return nil
-	}
-	var l Language
-	prefix, _, found := strings.Cut(taskID, "/")
-	if found {
-		l = humanEvalPrefixes[strings.ToLower(prefix)]
-	}
-	if l == "" {
-		if im.opts.Language == "" {
-			what := strings.ToLower(prefix)
-			if !found {
-				what = ""
-			}
-			im.rep.problem(w, "unknown_language", "unknown language %q in task_id %q (known: %v; or pass a language)", what, taskID, AllLanguages)
-			return nil
-		}
-		l = im.opts.Language
-	}
-	if bugType == "" {
-		bugType = "unknown"
-	}
-	id := taskID
-	if id == "" {
-		id = fmt.Sprintf("%s#%d", rel, recordIndex(pos, n))
-	}
-	return im.check(im.pair(record{where: w, pairID: im.opts.Source + ":" + id, lang: l, task: bugType,
-		buggy: prompt + buggy, fixed: prompt + canonical, fields: map[string]any{"task_id": taskID}, position: pos}))
 }
 
 // check lets errors of emit through and nothing else (record problems are in the report).
@@ -633,98 +267,4 @@ func (im *importer) check(err error) error {
 		return e.err
 	}
 	return err
-}
-
-// pairs imports matching files of a buggy and a fixed directory.
-func (im *importer) pairs() error {
-	buggyDir, fixedDir := im.opts.In, im.opts.Fixed
-	if fixedDir == "" {
-		buggyDir, fixedDir = filepath.Join(im.opts.In, "buggy"), filepath.Join(im.opts.In, "fixed")
-	}
-	for _, d := range []string{buggyDir, fixedDir} {
-		info, err := os.Stat(d)
-		if err != nil {
-			return fmt.Errorf("datasets: import pairs: %w (want DIR/buggy and DIR/fixed, or --fixed)", err)
-		}
-		if !info.IsDir() {
-			return fmt.Errorf("datasets: import pairs: %s is not a directory", d)
-		}
-	}
-	list := func(dir string) ([]string, error) {
-		var out []string
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
-				rel, err := filepath.Rel(dir, p)
-				if err != nil {
-					return err
-				}
-				out = append(out, filepath.ToSlash(rel))
-			}
-			return nil
-		})
-		return out, err
-	}
-	buggy, err := list(buggyDir)
-	if err != nil {
-		return fmt.Errorf("datasets: import pairs: %w", err)
-	}
-	fixed, err := list(fixedDir)
-	if err != nil {
-		return fmt.Errorf("datasets: import pairs: %w", err)
-	}
-	for _, rel := range fixed {
-		if !slices.Contains(buggy, rel) {
-			im.rep.problem("fixed/"+rel, "no_twin", "no buggy file of that name")
-		}
-	}
-	read := func(p string) (string, string, bool) {
-		f, err := os.Open(p)
-		if err != nil {
-			return "", err.Error(), false
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, int64(im.opts.MaxCodeBytes)+1))
-		if err != nil {
-			return "", err.Error(), false
-		}
-		return string(data), "", true
-	}
-	for _, rel := range buggy {
-		w := "buggy/" + rel
-		fp := filepath.Join(fixedDir, filepath.FromSlash(rel))
-		if _, err := os.Stat(fp); err != nil {
-			im.rep.problem(w, "no_twin", "no fixed file of that name")
-			continue
-		}
-		l, ok := LanguageOfName(rel)
-		if !ok {
-			if im.opts.Language == "" {
-				im.rep.problem(w, "unknown_language", "unknown language of extension %q (known: %v; or pass a language)", filepath.Ext(rel), AllLanguages)
-				continue
-			}
-			l = im.opts.Language
-		}
-		b, msg, ok := read(filepath.Join(buggyDir, filepath.FromSlash(rel)))
-		if !ok {
-			im.rep.problem(w, "unreadable", "%s", msg)
-			continue
-		}
-		fx, msg, ok := read(fp)
-		if !ok {
-			im.rep.problem(w, "unreadable", "%s", msg)
-			continue
-		}
-		if l == C && strings.EqualFold(filepath.Ext(rel), ".h") && (hasCPP(b) || hasCPP(fx)) {
-			l = CPP
-		}
-		err := im.pair(record{where: w, pairID: im.opts.Source + ":" + rel, lang: l, task: "pair",
-			buggy: b, fixed: fx, position: map[string]any{"file": rel}})
-		if err := im.check(err); err != nil {
-			return err
-		}
-	}
-	return nil
 }

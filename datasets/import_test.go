@@ -35,8 +35,10 @@ func importAll(t *testing.T, opts ImportOptions) (*Report, map[string]Snippet) {
 		require.Equal(t, b.PairID, f.PairID)
 		require.Equal(t, b.Split, f.Split)
 		require.Equal(t, b.Task, f.Task)
+		require.Equal(t, b.Category, f.Category)
+		require.Equal(t, b.Group, f.Group)
 		require.Equal(t, b.Language, f.Language)
-		require.Equal(t, SplitOf(b.PairID, DefaultValFraction, DefaultTestFraction), b.Split)
+		require.Equal(t, SplitOf(b.GroupKey(), DefaultValFraction, DefaultTestFraction), b.Split)
 		// Aligned lines point at equal fixed lines unless labeled.
 		fl := CodeLines(f.Code)
 		for j, line := range CodeLines(b.Code) {
@@ -68,7 +70,10 @@ func TestImportDebugBench(t *testing.T) {
 	require.Len(t, rows, 10)
 	b := rows["debugbench:sample.json#1#buggy"]
 	require.Equal(t, Python, b.Language)
-	require.Equal(t, "logic error/condition error", b.Task)
+	require.Equal(t, "condition error", b.Task)
+	require.Equal(t, "logic", b.Category)
+	require.Equal(t, "running-total", b.Group)
+	require.Equal(t, "debugbench/running-total", b.GroupKey())
 	require.Equal(t, "debugbench", b.Source)
 	require.Equal(t, []int32{0, 0, 0, 0, 1, 0, 0}, b.Labels) // if x < 0:
 	require.Equal(t, []int32{0, 1, 2, 3, 4, 5, 6}, b.OriginalLine)
@@ -84,7 +89,8 @@ func TestImportDebugBench(t *testing.T) {
 	// A pure insertion in the fix (Arrays.sort) marks the buggy line before it.
 	j := rows["debugbench:sample.json#3#buggy"]
 	require.Equal(t, Java, j.Language)
-	require.Equal(t, "syntax error/missing colons", j.Task)
+	require.Equal(t, "missing colons", j.Task)
+	require.Equal(t, "syntax", j.Category)
 	require.Equal(t, []int32{0, 1, 0, 0, 0, 0, 0, 0, 0}, j.Labels)
 	require.Equal(t, []int32{0, 1, 3, 4, 5, 6, 7, 8, 9}, j.OriginalLine)
 	// JSON Lines: the Python dedent is a change; positions are lines.

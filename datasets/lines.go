@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // CodeLines splits code into lines by the rule every stage of pttrust shares (it is
@@ -110,12 +111,65 @@ func isIdentRune(r rune) bool {
 	return r == '_' || r == '$' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
-// normalizeFor is NormalizeLine made language-aware: in Python, where indentation is syntax, a
+// normalizeCode is NormalizeLine that keeps string literals as they are: from a quote (' " `)
+// to the next unescaped same quote on the line, nothing is dropped, so joining with a one-space
+// string and with an empty one differ (HumanEvalPack has such bugs) while "a  =  b" and "a=b" are still the same. A
+// quote without its closing quote on the line (an apostrophe in a comment, a Rust lifetime) is an
+// ordinary character.
+func normalizeCode(line string) string {
+	if !strings.ContainsAny(line, "'\"`") {
+		return NormalizeLine(line)
+	}
+	var b strings.Builder
+	b.Grow(len(line))
+	var prev rune = -1 // last rune written
+	gap := false
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if unicode.IsSpace(r) {
+			gap = true
+			i += size
+			continue
+		}
+		if gap && prev >= 0 && isIdentRune(prev) && isIdentRune(r) {
+			b.WriteByte(' ')
+		}
+		gap = false
+		if r == '\'' || r == '"' || r == '`' {
+			if end := literalEnd(line[i:], byte(r)); end > 0 {
+				b.WriteString(line[i : i+end])
+				prev = r
+				i += end
+				continue
+			}
+		}
+		b.WriteRune(r)
+		prev = r
+		i += size
+	}
+	return b.String()
+}
+
+// literalEnd returns the length of the quoted literal opening s (s[0] is q) up to its closing q,
+// backslash escapes skipped, or 0 when the line does not close it.
+func literalEnd(s string, q byte) int {
+	for j := 1; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case q:
+			return j + 1
+		}
+	}
+	return 0
+}
+
+// normalizeFor is normalizeCode made language-aware: in Python, where indentation is syntax, a
 // non-blank line also keeps its indentation width (tabs to the next multiple of 8), so moving a
 // statement into or out of a block is a change; a change of indentation characters that keeps
-// the width is not.
+// the width is not. DiffLabels compares lines in this form.
 func normalizeFor(lang Language, line string) string {
-	n := NormalizeLine(line)
+	n := normalizeCode(line)
 	if lang != Python || n == "" {
 		return n
 	}

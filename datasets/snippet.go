@@ -43,7 +43,8 @@ type Snippet struct {
 	// Role is clean or buggy.
 	Role Role `parquet:"role,dict"`
 	// Split is the pair's split: the split of the original file (SplitOf its stable path) for
-	// mutants, SplitOf(PairID) for imported pairs, so twins never straddle splits.
+	// mutants; for imported pairs SplitOf(GroupKey), so twins, and every pair of one problem,
+	// never straddle splits.
 	Split Split `parquet:"split,dict"`
 	// Code is the snippet's text, valid UTF-8.
 	Code string `parquet:"code"`
@@ -57,6 +58,24 @@ type Snippet struct {
 	// Provenance is a JSON object saying what made the row: generator, seed, file path and
 	// SHA-256, record position, edits.
 	Provenance string `parquet:"provenance"`
+	// Category is a coarser class of the bug above Task where the benchmark has one
+	// (DebugBench's four: syntax, reference, logic, multiple); "" (null in the file) when none.
+	// Added in snippets/2: files without the column read as "".
+	Category string `parquet:"category,optional,dict"`
+	// Group is the problem the snippet belongs to (DebugBench's slug, HumanEvalPack's task
+	// number shared by its languages, a pairs manifest's group): the split is drawn per group, so
+	// a problem never lands in two splits. "" (null) means the pair is its own group. Added in
+	// snippets/2: files without the column read as "".
+	Group string `parquet:"group,optional"`
+}
+
+// GroupKey names what the split of an imported pair is drawn from: its source and group when it
+// has a group ("debugbench/two-sum"), else its PairID.
+func (s *Snippet) GroupKey() string {
+	if s.Group == "" {
+		return s.PairID
+	}
+	return s.Source + "/" + s.Group
 }
 
 // Validate checks a row: the fields a reader relies on, and labels and alignment of one
@@ -112,11 +131,13 @@ func (s *Snippet) Validate() error {
 	return nil
 }
 
-// snippetColumns are the columns ReadSnippets requires.
+// snippetColumns are the columns ReadSnippets requires (category and group, added later, are
+// optional).
 var snippetColumns = []string{"id", "pair_id", "language", "source", "task", "role", "split", "code", "labels", "original_line", "provenance"}
 
 // SnippetSchemaVersion is written to the file's key/value metadata under "pttrust.schema".
-const SnippetSchemaVersion = "snippets/1"
+// snippets/2 added the optional category and group columns.
+const SnippetSchemaVersion = "snippets/2"
 
 // snippetRowsPerGroup and snippetBytesPerGroup bound a row group, which a writer buffers and a
 // reader holds in memory: 1024 rows, or fewer whose code adds up to 32 MB.

@@ -18,8 +18,8 @@ func sampleSnippets() []Snippet {
 			Provenance: `{"generator":"test","path":"go:a.go"}`},
 		{ID: "p1#delete_line.0", PairID: "p1", Language: Go, Source: "mutation", Task: string(OpDeleteLine), Role: RoleBuggy, Split: Train,
 			Code: "package a\r\nfunc f() int { return 1 } // é", Labels: []int32{1, 0}, OriginalLine: []int32{0, 2}},
-		{ID: "p2#buggy", PairID: "p2", Language: Python, Source: "debugbench", Task: "logic error/condition error", Role: RoleBuggy, Split: Test,
-			Code: "x = 1\n\ny = 2\n", Labels: []int32{0, 0, 1}, OriginalLine: []int32{0, -1, -1}},
+		{ID: "p2#buggy", PairID: "p2", Language: Python, Source: "debugbench", Task: "condition error", Role: RoleBuggy, Split: Test,
+			Code: "x = 1\n\ny = 2\n", Labels: []int32{0, 0, 1}, OriginalLine: []int32{0, -1, -1}, Category: "logic", Group: "two-sum"},
 	}
 }
 
@@ -43,6 +43,59 @@ func TestSnippetsRoundTrip(t *testing.T) {
 	got, err = ReadAllSnippets(empty)
 	require.NoError(t, err)
 	require.Empty(t, got)
+}
+
+// snippetV1 is a row of the first schema (snippets/1), before category and group.
+type snippetV1 struct {
+	ID           string   `parquet:"id"`
+	PairID       string   `parquet:"pair_id"`
+	Language     Language `parquet:"language,dict"`
+	Source       string   `parquet:"source,dict"`
+	Task         string   `parquet:"task,dict"`
+	Role         Role     `parquet:"role,dict"`
+	Split        Split    `parquet:"split,dict"`
+	Code         string   `parquet:"code"`
+	Labels       []int32  `parquet:"labels,list"`
+	OriginalLine []int32  `parquet:"original_line,list"`
+	Provenance   string   `parquet:"provenance"`
+}
+
+// Files written before category and group existed still read, with both empty.
+func TestSnippetsOldSchemaReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.parquet")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w := parquet.NewGenericWriter[snippetV1](f, parquet.KeyValueMetadata("pttrust.schema", "snippets/1"))
+	var want []Snippet
+	for _, s := range sampleSnippets() {
+		s.Category, s.Group = "", ""
+		want = append(want, s)
+		_, err := w.Write([]snippetV1{{s.ID, s.PairID, s.Language, s.Source, s.Task, s.Role, s.Split, s.Code, s.Labels, s.OriginalLine, s.Provenance}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
+	got, err := ReadAllSnippets(path)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	// The new file has the two columns, null where empty (as pyarrow reads them).
+	path2 := filepath.Join(t.TempDir(), "v2.parquet")
+	require.NoError(t, WriteSnippetSlice(path2, sampleSnippets()))
+	pf, err := os.Open(path2)
+	require.NoError(t, err)
+	defer pf.Close()
+	info, _ := pf.Stat()
+	file, err := parquet.OpenFile(pf, info.Size())
+	require.NoError(t, err)
+	for _, name := range []string{"category", "group"} {
+		col, ok := file.Schema().Lookup(name)
+		require.True(t, ok, name)
+		require.True(t, col.Node.Optional(), name)
+	}
+	v, ok := file.Lookup("pttrust.schema")
+	require.True(t, ok)
+	require.Equal(t, SnippetSchemaVersion, v)
 }
 
 func TestSnippetsManyRowGroupsStream(t *testing.T) {

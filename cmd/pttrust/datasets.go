@@ -140,7 +140,7 @@ func runDatasetsMutate(stdout, stderr io.Writer, o datasetsMutateOptions) error 
 
 // datasetsImportOptions are the inputs of `pttrust datasets import`.
 type datasetsImportOptions struct {
-	Format, In, Fixed, Out, Lang, Source string
+	Format, In, Fixed, Manifest, Out, Lang, Source string
 }
 
 func newDatasetsImportCmd() *cobra.Command {
@@ -150,11 +150,15 @@ func newDatasetsImportCmd() *cobra.Command {
 		Short: "Import a bug benchmark you downloaded: buggy and fixed twins, line labels from a line diff",
 		Long: `import reads a benchmark from local files and writes each usable record as a buggy snippet
 (lines the fix changes or removes are labeled 1; a pure insertion marks the line before it) and
-its fixed twin (all 0), sharing a pair id.
-  debugbench     JSON array or JSON Lines records with buggy_code, oracle_code, language,
-                 category, subtype (a file or a directory of .json/.jsonl files)
-  humanevalpack  JSON Lines with task_id, prompt, buggy_solution, canonical_solution, bug_type
-  pairs          DIR/buggy and DIR/fixed with matching file names (or --in BUGGY --fixed FIXED)
+its fixed twin (all 0), sharing a pair id. Each row records its bug type (task), category and
+group (the problem); the train/validation/test split is drawn per group, across languages.
+  debugbench     the authors' GitHub folder (<language>_<subtype>.json arrays: cpp_double.json)
+                 or Hugging Face records with language, category, subtype; buggy_code,
+                 oracle_code, slug (the group); category: syntax, reference, logic, multiple
+  humanevalpack  <lang>/humanevalpack.jsonl: task_id (its number is the group), prompt,
+                 buggy_solution, canonical_solution, bug_type
+  pairs          DIR/buggy and DIR/fixed with matching file names (or --in BUGGY --fixed FIXED);
+                 DIR/manifest.csv (or --manifest) gives per buggy file: file,bug_type,category,group
 Malformed records are listed with their position and skipped; the run goes on.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -165,6 +169,7 @@ Malformed records are listed with their position and skipped; the run goes on.`,
 	f.StringVar(&o.Format, "format", "", "debugbench, humanevalpack or pairs")
 	f.StringVar(&o.In, "in", "", "input file or directory")
 	f.StringVar(&o.Fixed, "fixed", "", "pairs: directory of fixed files when --in is the buggy one")
+	f.StringVar(&o.Manifest, "manifest", "", "pairs: CSV with file,bug_type,category,group (default: DIR/manifest.csv if present)")
 	f.StringVar(&o.Out, "out", "", "output Parquet file")
 	f.StringVar(&o.Lang, "lang", "", "language of records that do not name a known one")
 	f.StringVar(&o.Source, "source", "", "value of the source column (default: the format)")
@@ -176,7 +181,7 @@ Malformed records are listed with their position and skipped; the run goes on.`,
 
 func runDatasetsImport(stdout, stderr io.Writer, o datasetsImportOptions) error {
 	opts := datasets.DefaultImportOptions()
-	opts.Format, opts.In, opts.Fixed, opts.Source = datasets.ImportFormat(o.Format), o.In, o.Fixed, o.Source
+	opts.Format, opts.In, opts.Fixed, opts.Manifest, opts.Source = datasets.ImportFormat(o.Format), o.In, o.Fixed, o.Manifest, o.Source
 	if o.Lang != "" {
 		l, err := datasets.ParseLanguage(o.Lang)
 		if err != nil {

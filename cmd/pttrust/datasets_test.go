@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -42,4 +43,24 @@ func TestDatasetsImportAndMutate(t *testing.T) {
 
 	_, _, err = run(t, "datasets", "import", "--format", "nosuch", "--in", fixtures, "--out", out)
 	require.Error(t, err)
+}
+
+// The pairs manifest through the command line: bug type and group per buggy file.
+func TestDatasetsImportManifest(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "m.csv")
+	require.NoError(t, os.WriteFile(manifest, []byte("file,bug_type,group\na.py,value misuse,p1\nb.go,operator misuse,p1\nsub/C.java,value misuse,p2\n"), 0o644))
+	out := filepath.Join(dir, "pairs.parquet")
+	_, _, err := run(t, "datasets", "import", "--format", "pairs", "--in", filepath.Join(fixtures, "pairs", "buggy"),
+		"--fixed", filepath.Join(fixtures, "pairs", "fixed"), "--manifest", manifest, "--out", out)
+	require.NoError(t, err)
+	rows, err := datasets.ReadAllSnippets(out)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.ID] = r.Task + "|" + r.Group
+	}
+	require.Equal(t, "value misuse|p1", got["pairs:a.py#buggy"])
+	require.Equal(t, "operator misuse|p1", got["pairs:b.go#fixed"])
+	require.Equal(t, "value misuse|p2", got["pairs:sub/C.java#buggy"])
 }
