@@ -133,7 +133,7 @@ func (r *runner) saveAssessor(dir string, binding *finetune.Assessor) error {
 // (one per snippet pair, so one program does not fill a latent's list).
 func (r *runner) latentExamples() ([][]report.Example, error) {
 	code := map[string][]string{}
-	err := datasets.ReadSnippets(r.snippetsPath, func(s datasets.Snippet) error {
+	err := datasets.ReadSnippets(r.main.snippets, func(s datasets.Snippet) error {
 		if s.Split == datasets.Train {
 			var lines []string
 			for _, l := range states.SplitLines(s.Code) {
@@ -154,15 +154,15 @@ func (r *runner) latentExamples() ([][]report.Example, error) {
 	out := make([][]report.Example, n)
 	for j := range n {
 		var cs []cand
-		for i, z := range r.feat.sae {
-			if z[j] > 0 && r.ls.rows[i].Split == string(datasets.Train) {
+		for i, z := range r.main.feat.sae {
+			if z[j] > 0 && r.main.ls.rows[i].Split == string(datasets.Train) {
 				cs = append(cs, cand{i, z[j]})
 			}
 		}
 		slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.act, a.act) })
 		pairs := map[string]bool{}
 		for _, c := range cs {
-			row := r.ls.rows[c.row]
+			row := r.main.ls.rows[c.row]
 			if pairs[row.PairID] {
 				continue
 			}

@@ -4,20 +4,30 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/internal/atomicfile"
 	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/internal/filelock"
 )
 
 // DoneName marks a finished stage folder; a folder without it is redone (or resumed, for the
 // stages that resume).
 const DoneName = "DONE.json"
 
+// importRecipe names what the data stage does to an importer's output (it keeps the buggy
+// versions only); it is part of the key of imported data.
+const importRecipe = "buggy-only/1"
+
 // hashOf is the first 16 hex digits of the SHA-256 of the JSON form of parts: the key of a
-// stage's folder. Everything that decides a stage's output goes into its key.
+// stage's folder. Everything that decides a stage's output goes into its key, and nothing else
+// (not the experiment's name), so experiments with the same inputs share the stage.
 func hashOf(parts ...any) string {
 	data, err := json.Marshal(parts)
 	if err != nil {
@@ -25,6 +35,68 @@ func hashOf(parts ...any) string {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8])
+}
+
+// dataKey is the key of the snippets file d makes. It holds only what its format reads:
+// mutation data depends on the sampling and mutation settings, the seed and the source trees
+// found (roots); imported data on the content of the input (not its path: the same benchmark
+// elsewhere shares the cache, an edited one does not), the split fractions, the languages and
+// the size cap.
+func dataKey(d DataConfig, seed uint64, roots []string) (string, error) {
+	if d.Format == "mutation" {
+		d.Path, d.MaxCodeBytes = "", 0
+		return hashOf("mutation", d, seed, datasets.SnippetSchemaVersion, roots), nil
+	}
+	digest, err := inputDigest(d.Path)
+	if err != nil {
+		return "", err
+	}
+	return hashOf(d.Format, digest, d.Languages, d.ValFraction, d.TestFraction, d.MaxCodeBytes,
+		datasets.SnippetSchemaVersion, importRecipe), nil
+}
+
+// inputDigest hashes a file, or every regular file below a folder (relative names and
+// contents, in name order).
+func inputDigest(path string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(path, p)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "%s\x00", filepath.ToSlash(rel))
+		n, err := io.Copy(h, f)
+		fmt.Fprintf(h, "\x00%d\x00", n)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("data %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// stageDir is WorkDir/<kind>-<key>.
+func (r *runner) stageDir(kind, key string) string {
+	return filepath.Join(r.cfg.WorkDir, kind+"-"+key)
+}
+
+// lockStage takes the lock of a stage folder (dir + ".lock"), so that runs sharing the work
+// folder compute a stage once: the others wait and then find it done.
+func (r *runner) lockStage(dir string) (*filelock.Lock, error) {
+	return filelock.Acquire(dir+".lock", func() {
+		fmt.Fprintf(r.progress, "== waiting: another run is computing %s\n", dir)
+	})
 }
 
 // isDone reports whether a stage folder is finished.

@@ -28,7 +28,10 @@ type Config struct {
 	// OutDir receives the result tables, CSV and plots ("" = results/<name>).
 	OutDir string `toml:"out_dir"`
 	// WorkDir holds the cached stage artifacts, each in a folder named by the hash of its inputs
-	// and settings, so a rerun skips finished stages ("" = work/experiments/<name>).
+	// and settings (data-<key>, states-<key>, sae-<key>, binding-<key>), so a rerun skips finished
+	// stages and experiments on the same model, hook and data share them: every experiment uses
+	// one work folder by default ("" = work/stages). Runs sharing it at once are safe: a stage is
+	// computed by one run while the others wait for it (a lock per stage folder).
 	WorkDir string `toml:"work_dir"`
 	// Model is the code LM whose states are read.
 	Model ModelConfig `toml:"model"`
@@ -48,6 +51,9 @@ type Config struct {
 	Binding finetune.Config `toml:"binding"`
 	// Eval says what is reported.
 	Eval EvalConfig `toml:"eval"`
+	// Transfer lists other labeled data sets (benchmarks) the experiment's methods are tested
+	// on without training on them: one cross-benchmark table each.
+	Transfer []TransferConfig `toml:"transfer"`
 
 	// path is the file the configuration was read from ("" for the embedded default).
 	path string
@@ -55,7 +61,9 @@ type Config struct {
 
 // ModelConfig names the LM.
 type ModelConfig struct {
-	// Dir is a Hugging Face checkpoint directory; "" is the embedded tinycoder model.
+	// Dir is the model: a Hugging Face checkpoint directory (or a single model file where the
+	// models package reads one); "" is the embedded tinycoder model. `pttrust experiment run
+	// --model` overrides it, so one experiment file serves every model.
 	Dir string `toml:"dir"`
 	// Backend is the GoMLX backend spec ("" = $GOMLX_BACKEND or the pure-Go backend).
 	Backend string `toml:"backend"`
@@ -67,7 +75,9 @@ type DataConfig struct {
 	// Python stdlib, a JDK's src.zip, /usr/include, node_modules), or an importer:
 	// "debugbench", "humanevalpack", "pairs" (see pttrust datasets import).
 	Format string `toml:"format"`
-	// Path is the importer's input (a file or directory the user downloaded).
+	// Path is the importer's input (a file or directory the user downloaded), relative to the
+	// working directory (the repository root for the shipped files, which point at
+	// ../shared/benchmarks). Its content, not its name, goes into the cache key.
 	Path string `toml:"path"`
 	// Languages keeps these languages ([] = every language found).
 	Languages []string `toml:"languages"`
@@ -81,16 +91,37 @@ type DataConfig struct {
 	// LMHeldOut keeps only files outside the train split of the shipped LM's corpus
 	// (datasets.SplitOf with 5 % + 5 %), so the LM never saw the programs (mutation).
 	LMHeldOut bool `toml:"lm_held_out"`
-	// ValFraction and TestFraction split the files (or imported pairs) into the experiment's
-	// train, validation and test parts, by a hash of the path salted with the experiment's
-	// seed; twins and mutants of one program never straddle parts.
+	// ValFraction and TestFraction split the data into the experiment's train, validation and
+	// test parts: mutation data by a hash of the file's path salted with the seed (a program
+	// and its mutants never straddle parts), imported data by a hash of the problem (the group:
+	// a DebugBench slug, a HumanEvalPack task number, across languages), not salted, so two
+	// experiments with the same fractions split a benchmark alike.
 	ValFraction  float64 `toml:"val_fraction"`
 	TestFraction float64 `toml:"test_fraction"`
 	// LineMutantsPerFile and OperatorMutantsPerFile are the mutants made per program (mutation).
 	LineMutantsPerFile     int `toml:"line_mutants_per_file"`
 	OperatorMutantsPerFile int `toml:"operator_mutants_per_file"`
-	// MaxCodeBytes skips longer imported snippets (importers).
+	// MaxCodeBytes skips longer imported snippets (importers; 0 = 16000).
 	MaxCodeBytes int `toml:"max_code_bytes"`
+}
+
+// TransferConfig is a labeled data set the experiment's methods are tested on, trained
+// elsewhere: the binding and probes trained on [data]'s train split, the training-free
+// baselines, and the assessors of Eval.Assessors, each with the flagging threshold it has for
+// [data] (chosen on its validation split).
+type TransferConfig struct {
+	// Name names the table and its files (transfer_<name>.csv): letters, digits, '-' and '_'.
+	Name string `toml:"name"`
+	// Data is the set: an importer's format and path, and the same val_fraction and
+	// test_fraction as the experiment that trains on it, so that only its test split is used
+	// and the numbers sit beside that experiment's own. The same [data] settings share its
+	// cached snippets and states.
+	Data DataConfig `toml:"data"`
+	// Split is the part of the set tested: "test" (default) or "all".
+	Split string `toml:"split"`
+	// Languages keeps only these languages of the set ([] = all). It filters the tested
+	// snippets, not the import, so the states are shared with the set's own experiment.
+	Languages []string `toml:"languages"`
 }
 
 // StatesConfig is the extraction's part of the experiment.
@@ -124,7 +155,24 @@ type EvalConfig struct {
 	// Baselines lists the baselines beside PtTrust: random, logprob_mean, logprob_min, entropy,
 	// probe_raw, probe_pca, lookback. [] = all.
 	Baselines []string `toml:"baselines"`
+	// Cross lists the snippet fields that get a cross matrix (a binding trained on each value's
+	// train split, tested on each value's test split): "language", "task" (grouped by
+	// TaskGroups; the bug subtype of DebugBench) and "category" (DebugBench's syntax,
+	// reference, logic, multiple). [] = language and task.
+	Cross []string `toml:"cross"`
+	// Assessors are assessor bundles trained elsewhere, tested beside PtTrust on the same lines
+	// (main and transfer tables) with their own flagging threshold: "default" is the shipped one
+	// (trained on mutants of local code, experiments/default.toml); anything else is the path of
+	// a bundle folder (results/<name>/assessor). A bundle made for another model or hook is
+	// skipped with a note.
+	Assessors []string `toml:"assessors"`
 }
+
+// CrossFields are the fields Eval.Cross may name, in report order.
+var CrossFields = []string{"language", "task", "category"}
+
+// DefaultWorkDir is the work folder every experiment shares unless work_dir says otherwise.
+var DefaultWorkDir = filepath.Join("work", "stages")
 
 // AllBaselines is every baseline, in table order.
 var AllBaselines = []string{"random", "logprob_mean", "logprob_min", "entropy", "lookback", "probe_raw", "probe_pca"}
@@ -190,7 +238,15 @@ func parse(data []byte, path string) (Config, error) {
 		cfg.OutDir = filepath.Join("results", cfg.Name)
 	}
 	if cfg.WorkDir == "" {
-		cfg.WorkDir = filepath.Join("work", "experiments", cfg.Name)
+		cfg.WorkDir = DefaultWorkDir
+	}
+	for i := range cfg.Transfer {
+		if cfg.Transfer[i].Data.MaxCodeBytes == 0 {
+			cfg.Transfer[i].Data.MaxCodeBytes = base().Data.MaxCodeBytes
+		}
+		if cfg.Transfer[i].Split == "" {
+			cfg.Transfer[i].Split = string(datasets.Test)
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("experiment %s: %w", path, err)
@@ -238,7 +294,50 @@ func (c *Config) Validate() error {
 	if !slices.Contains(eval.MetricNames(), c.Eval.MatrixMetric) {
 		add("eval.matrix_metric: unknown metric %q (known: %s)", c.Eval.MatrixMetric, strings.Join(eval.MetricNames(), ", "))
 	}
+	for i, f := range c.Eval.Cross {
+		if !slices.Contains(CrossFields, f) {
+			add("eval.cross: unknown field %q (known: %s)", f, strings.Join(CrossFields, ", "))
+		} else if slices.Contains(c.Eval.Cross[:i], f) {
+			add("eval.cross: %q given twice", f)
+		}
+	}
+	for i, a := range c.Eval.Assessors {
+		if a == "" {
+			add("eval.assessors[%d]: empty; \"default\" or the path of an assessor folder", i)
+		}
+	}
+	names := map[string]bool{}
+	for i, t := range c.Transfer {
+		sec := fmt.Sprintf("transfer[%d]", i)
+		switch {
+		case t.Name == "":
+			add("%s.name: empty", sec)
+		case strings.IndexFunc(t.Name, func(r rune) bool { return !isNameRune(r) }) >= 0:
+			add("%s.name: %q; use letters, digits, '-' and '_'", sec, t.Name)
+		case names[t.Name]:
+			add("%s.name: %q given twice", sec, t.Name)
+		}
+		names[t.Name] = true
+		if t.Data.Format == "mutation" {
+			add("%s.data.format: %q; a transfer set is an imported benchmark (debugbench, humanevalpack, pairs)", sec, t.Data.Format)
+		} else if err := t.Data.validate(sec + ".data"); err != nil {
+			errs = append(errs, err)
+		}
+		if t.Split != string(datasets.Test) && t.Split != "all" {
+			add("%s.split: %q; want \"test\" or \"all\"", sec, t.Split)
+		}
+		for _, l := range t.Languages {
+			if _, err := datasets.ParseLanguage(l); err != nil {
+				add("%s.languages: %v", sec, err)
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// isNameRune reports whether r may appear in a transfer name (it becomes a file name).
+func isNameRune(r rune) bool {
+	return r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }
 
 func (d *DataConfig) validate(section string) error {
@@ -259,6 +358,9 @@ func (d *DataConfig) validate(section string) error {
 	case "debugbench", "humanevalpack", "pairs":
 		if d.Path == "" {
 			add("path: empty; the %s importer needs the file or directory you downloaded", d.Format)
+		}
+		if d.MaxCodeBytes <= 0 {
+			add("max_code_bytes: %d; want a positive size", d.MaxCodeBytes)
 		}
 	default:
 		add("format: %q; want mutation, debugbench, humanevalpack or pairs", d.Format)

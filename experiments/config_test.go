@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pttrust/pttrust/internal/benchdata"
 )
 
 func TestDefaultConfig(t *testing.T) {
@@ -56,10 +58,68 @@ func TestLoadErrorsNameKeyAndField(t *testing.T) {
 	_, err = Load(write("[binding]\nlayers = 0\n"))
 	require.Error(t, err)
 
+	_, err = Load(write("[eval]\ncross = [\"language\", \"subtype\", \"language\"]\nassessors = [\"\"]\n"))
+	require.ErrorContains(t, err, `eval.cross: unknown field "subtype" (known: language, task, category)`)
+	require.ErrorContains(t, err, `eval.cross: "language" given twice`)
+	require.ErrorContains(t, err, "eval.assessors[0]: empty")
+
+	_, err = Load(write("[[transfer]]\nname = \"a b\"\nsplit = \"train\"\nlanguages = [\"cobol\"]\n[transfer.data]\nformat = \"mutation\"\n" +
+		"[[transfer]]\n[transfer.data]\nformat = \"debugbench\"\nval_fraction = 0.1\ntest_fraction = 0.2\n"))
+	require.ErrorContains(t, err, `transfer[0].name: "a b"; use letters, digits`)
+	require.ErrorContains(t, err, `transfer[0].split: "train"`)
+	require.ErrorContains(t, err, `transfer[0].languages: datasets: unknown language "cobol"`)
+	require.ErrorContains(t, err, `transfer[0].data.format: "mutation"`)
+	require.ErrorContains(t, err, "transfer[1].name: empty")
+	require.ErrorContains(t, err, "transfer[1].data.path: empty")
+
 	cfg, err := Load(write("seed = 7\n"))
 	require.NoError(t, err)
 	require.Equal(t, "x", cfg.Name, "name defaults to the file name")
 	require.Equal(t, uint64(7), cfg.Seed)
+	require.Equal(t, DefaultWorkDir, cfg.WorkDir, "every experiment shares one work folder")
+}
+
+// The benchmark experiments read ../shared/benchmarks, and their stage 1 and transfer sets are
+// the default experiment's data and the other benchmark's, so the shared work folder holds each
+// once (equal keys).
+func TestShippedBenchmarkExperimentsShareStages(t *testing.T) {
+	def, err := Load("default.toml")
+	require.NoError(t, err)
+	db, err := Load("debugbench.toml")
+	require.NoError(t, err)
+	he, err := Load("humanevalpack.toml")
+	require.NoError(t, err)
+	require.Equal(t, "../shared/benchmarks/debugbench", db.Data.Path)
+	require.Equal(t, "../shared/benchmarks/humanevalpack", he.Data.Path)
+	roots := []string{"go dir /x"}
+	key := func(d DataConfig) string {
+		k, err := dataKey(d, 1, roots)
+		require.NoError(t, err)
+		return k
+	}
+	require.Equal(t, key(def.Data), key(db.PretrainData))
+	require.Equal(t, key(def.Data), key(he.PretrainData))
+	bench, err := benchdata.Dir()
+	require.NoError(t, err)
+	at := func(d DataConfig) DataConfig { // the paths are relative to the repository root
+		d.Path = filepath.Join(bench, filepath.Base(d.Path))
+		return d
+	}
+	require.Equal(t, key(at(db.Transfer[0].Data)), key(at(he.Data)), "DebugBench's transfer set is HumanEvalPack's [data]")
+	require.Equal(t, key(at(he.Transfer[0].Data)), key(at(db.Data)), "HumanEvalPack's transfer set is DebugBench's [data]")
+	require.Equal(t, db.Pretrain, def.Pretrain)
+	require.Equal(t, he.Pretrain, def.Pretrain)
+	// The key of imported data follows the content, not the path.
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte("[]"), 0o644))
+	d := DataConfig{Format: "debugbench", Path: dir, ValFraction: 0.1, TestFraction: 0.2, MaxCodeBytes: 100}
+	k1 := key(d)
+	other := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(other, "a.json"), []byte("[]"), 0o644))
+	d.Path = other
+	require.Equal(t, k1, key(d))
+	require.NoError(t, os.WriteFile(filepath.Join(other, "a.json"), []byte("[ ]"), 0o644))
+	require.NotEqual(t, k1, key(d))
 }
 
 // Every shipped experiment file loads and validates.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/pttrust/pttrust/datasets"
 )
@@ -40,7 +41,9 @@ func sourceRoots() ([]datasets.Root, []string) {
 }
 
 // buildData writes the snippets file of d to out (atomically) and returns the importer's or
-// mutation engine's report. Mutation data is drawn from roots.
+// mutation engine's report. Mutation data is drawn from roots. Imported data keeps the buggy
+// versions only (in the asked languages): their fixed twins would only serve stage 1, which
+// reads [pretrain_data] when the labeled data is a benchmark, and would double the extraction.
 func buildData(ctx context.Context, d DataConfig, roots []datasets.Root, seed uint64, out string, progress io.Writer) (*datasets.Report, error) {
 	if d.Format == "mutation" {
 		return buildMutants(ctx, d, roots, seed, out, progress)
@@ -50,21 +53,22 @@ func buildData(ctx context.Context, d DataConfig, roots []datasets.Root, seed ui
 	opts.In = d.Path
 	opts.MaxCodeBytes = d.MaxCodeBytes
 	opts.ValFraction, opts.TestFraction = d.ValFraction, d.TestFraction
-	rep, err := datasets.Import(opts, out)
+	langs := d.languages()
+	var rows []datasets.Snippet
+	rep, err := datasets.ImportSnippets(opts, func(s datasets.Snippet) error {
+		if s.Role == datasets.RoleBuggy && (len(langs) == 0 || slices.Contains(langs, s.Language)) {
+			rows = append(rows, s)
+		}
+		return ctx.Err()
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(d.Languages) > 0 {
-		// Keep only the asked languages: rewrite the file through a filter.
-		rows, err := datasets.ReadAllSnippets(out)
-		if err != nil {
-			return nil, err
-		}
-		langs := d.languages()
-		rows = slices.DeleteFunc(rows, func(s datasets.Snippet) bool { return !slices.Contains(langs, s.Language) })
-		if err := datasets.WriteSnippetSlice(out, rows); err != nil {
-			return nil, err
-		}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("data: no usable record in %s (%s)", d.Path, strings.TrimSpace(rep.String()))
+	}
+	if err := datasets.WriteSnippetSlice(out, rows); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

@@ -3,8 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -12,13 +11,6 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
-	"github.com/pttrust/pttrust/internal/atomicfile"
-)
-
-// Result file names in OutDir.
-const (
-	ResultsMarkdown = "results.md"
-	AssessorDir     = "assessor"
 )
 
 // testSet is one column block of the main results: a name and its snippets.
@@ -27,16 +19,23 @@ type testSet struct {
 	sel         selection
 }
 
-// evaluateAll trains the bindings and probes, scores every method on the test sets, computes
-// the cross matrices and writes the results.
+// evaluateAll trains the bindings and probes, scores every method on the test sets of [data]
+// and of each transfer set, computes the cross matrices and writes the results.
 func (r *runner) evaluateAll(ctx context.Context) error {
 	start := time.Now()
-	ls := r.ls
+	ls := r.main.ls
 	tasks := r.cfg.Eval.TrainTasks
 	seen := func(s *snippetSpan) bool { return len(tasks) == 0 || slices.Contains(tasks, s.task) }
 	unseen := func(s *snippetSpan) bool { return !seen(s) }
 	train, val := ls.pick(datasets.Train, seen), ls.pick(datasets.Validation, seen)
-	sets := []testSet{{"heldout_files", "Held-out files (tasks seen in training)", ls.pick(datasets.Test, seen)}}
+	first := testSet{"heldout_files", "Held-out files (tasks seen in training)", ls.pick(datasets.Test, seen)}
+	if r.cfg.Data.Format != "mutation" {
+		first.name, first.title = "heldout_problems", "Held-out problems (test split; no problem of it is in training, in any language)"
+		if len(tasks) > 0 {
+			first.title = "Held-out problems (bug types seen in training)"
+		}
+	}
+	sets := []testSet{first}
 	if len(tasks) > 0 {
 		sets = append(sets, testSet{"heldout_tasks", "Held-out tasks (" + strings.Join(ls.values(ls.pick(datasets.Test, unseen), func(s *snippetSpan) string { return s.task }), ", ") + ")", ls.pick(datasets.Test, unseen)})
 	}
@@ -46,18 +45,85 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 	r.note("main binding: %d train / %d validation buggy snippets (%d / %d lines); tasks %s",
 		len(train), len(val), ls.lines(train), ls.lines(val), strings.Join(ls.values(train, func(s *snippetSpan) string { return s.task }), ", "))
 
-	// Every method's row scores.
-	type scored struct {
-		name   string
-		scores rowScores
-		random bool
-	}
-	a, s, err := r.fitBinding(ctx, "pttrust", r.feat.sae, train, val, "sae:"+r.hook)
+	main, methods, err := r.methods(ctx, train, val)
 	if err != nil {
 		return err
 	}
-	main := a
-	methods := []scored{{name: MethodPtTrust, scores: s}}
+	for _, set := range sets {
+		t := eval.NewTable(set.title, nil)
+		for _, m := range methods {
+			e := r.evaluateOn(m, val, r.main, set.sel)
+			t.Add(m.name, e.point, e.ci)
+		}
+		r.res.Main = append(r.res.Main, t)
+		r.mainFiles = append(r.mainFiles, set.name)
+		r.note("%s: %d buggy snippets, %d lines", set.name, len(set.sel), ls.lines(set.sel))
+	}
+	for i, set := range r.transfer {
+		r.res.Transfer = append(r.res.Transfer, r.transferTable(r.cfg.Transfer[i], set, methods, val))
+	}
+	r.stage("bindings, baselines, main tables", "", start)
+
+	// Cross matrices: PtTrust trained on one group, tested on each.
+	start = time.Now()
+	allTest := ls.pick(datasets.Test, nil)
+	fields := r.cfg.Eval.Cross
+	if len(fields) == 0 {
+		fields = []string{"language", "task"}
+	}
+	for _, f := range fields {
+		var groups map[string][]string
+		var names []string
+		if f == "task" {
+			groups, names = r.taskGroups(allTest)
+		} else {
+			groups = map[string][]string{}
+			for _, v := range ls.values(allTest, func(s *snippetSpan) string { return s.field(f) }) {
+				if v != "" {
+					groups[v] = []string{v}
+					names = append(names, v)
+				}
+			}
+		}
+		if len(names) == 0 {
+			r.note("cross-%s: no matrix (no test snippet has a %s)", f, f)
+			continue
+		}
+		m, err := r.crossMatrix(ctx, f, crossTitle(f), names, func(s *snippetSpan, g string) bool { return slices.Contains(groups[g], s.field(f)) })
+		if err != nil {
+			return err
+		}
+		r.res.Cross = append(r.res.Cross, CrossMatrix{f, m})
+		switch f {
+		case "language":
+			r.res.CrossLanguage = m
+		case "task":
+			r.res.CrossTask = m
+		}
+	}
+	r.stage("cross matrices", "", start)
+	return r.write(main)
+}
+
+// crossTitle is the title of a cross matrix.
+func crossTitle(field string) string {
+	switch field {
+	case "language":
+		return "Cross-language: train language (rows) × test language (columns)"
+	case "category":
+		return "Cross-category: train bug category (rows) × test bug category (columns)"
+	}
+	return "Cross-task: train task group (rows) × test task group (columns)"
+}
+
+// methods trains PtTrust's main binding and the probes and returns the main binding and every
+// method of the tables: PtTrust, the baselines, the assessors trained elsewhere.
+func (r *runner) methods(ctx context.Context, train, val selection) (*finetune.Assessor, []*method, error) {
+	main, err := r.fitBinding(ctx, "pttrust", r.main.feat.sae, train, val, "sae:"+r.hook)
+	if err != nil {
+		return nil, nil, err
+	}
+	methods := []*method{{name: MethodPtTrust, threshold: math.NaN(), score: func(set *labeledSet) rowScores { return main.Score(set.feat.sae) }}}
 	baselines := r.cfg.Eval.Baselines
 	if len(baselines) == 0 {
 		baselines = AllBaselines
@@ -68,68 +134,56 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 		}
 		switch b {
 		case "random":
-			methods = append(methods, scored{name: methodLabel[b], random: true})
+			methods = append(methods, &method{name: methodLabel[b], random: true})
 		case "probe_raw":
-			_, s, err := r.fitBinding(ctx, b, r.feat.raw, train, val, "raw:"+r.hook)
+			a, err := r.fitBinding(ctx, b, r.main.feat.raw, train, val, "raw:"+r.hook)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			methods = append(methods, scored{name: methodLabel[b], scores: s})
+			methods = append(methods, &method{name: methodLabel[b], threshold: math.NaN(), score: func(set *labeledSet) rowScores { return a.Score(set.feat.raw) }})
 		case "probe_pca":
-			if r.feat.pca == nil {
-				pca, err := finetune.FitPCA(ls.states(ls.pickAll(datasets.Train)), r.sae.Config.DSAE)
-				if err != nil {
-					return fmt.Errorf("PCA baseline: %w", err)
-				}
-				r.feat.pca = make([][]float32, len(r.feat.raw))
-				for i, x := range r.feat.raw {
-					r.feat.pca[i] = pca.Transform(x)
-				}
+			if err := r.fitPCA(); err != nil {
+				return nil, nil, err
 			}
-			_, s, err := r.fitBinding(ctx, b, r.feat.pca, train, val, fmt.Sprintf("pca%d:%s", r.sae.Config.DSAE, r.hook))
+			a, err := r.fitBinding(ctx, b, r.main.feat.pca, train, val, fmt.Sprintf("pca%d:%s", r.sae.Config.DSAE, r.hook))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			methods = append(methods, scored{name: methodLabel[b], scores: s})
+			methods = append(methods, &method{name: methodLabel[b], threshold: math.NaN(), score: func(set *labeledSet) rowScores { return a.Score(r.pcaFeatures(set)) }})
 		default:
-			methods = append(methods, scored{name: methodLabel[b], scores: r.heuristic(b, val)})
+			methods = append(methods, r.heuristic(b, val))
 		}
 	}
-	for _, set := range sets {
-		t := eval.NewTable(set.title, nil)
-		for _, m := range methods {
-			var e evaluation
-			if m.random {
-				e = r.random(val, set.sel)
-			} else {
-				e = r.evaluate(m.scores, val, set.sel)
-			}
-			t.Add(m.name, e.point, e.ci)
-		}
-		r.res.Main = append(r.res.Main, t)
-		r.mainFiles = append(r.mainFiles, set.name)
-		r.note("%s: %d buggy snippets, %d lines", set.name, len(set.sel), ls.lines(set.sel))
+	others, err := r.assessorMethods()
+	if err != nil {
+		return nil, nil, err
 	}
-	r.stage("bindings, baselines, main tables", "", start)
+	return main, append(methods, others...), nil
+}
 
-	// Cross matrices: PtTrust trained on one group, tested on each.
-	start = time.Now()
-	lang := func(s *snippetSpan) string { return s.lang }
-	allTest := ls.pick(datasets.Test, nil)
-	langs := ls.values(allTest, lang)
-	if m, err := r.crossMatrix(ctx, "language", "Cross-language: train language (rows) × test language (columns)", langs, func(s *snippetSpan, g string) bool { return s.lang == g }); err != nil {
-		return err
-	} else {
-		r.res.CrossLanguage = m
+// fitPCA fits the PCA of the probe baseline on the train split of [data] (clean and buggy).
+func (r *runner) fitPCA() error {
+	if r.pca != nil {
+		return nil
 	}
-	groups, names := r.taskGroups(allTest)
-	if m, err := r.crossMatrix(ctx, "task", "Cross-task: train task group (rows) × test task group (columns)", names, func(s *snippetSpan, g string) bool { return slices.Contains(groups[g], s.task) }); err != nil {
-		return err
-	} else {
-		r.res.CrossTask = m
+	pca, err := finetune.FitPCA(r.main.ls.states(r.main.ls.pickAll(datasets.Train)), r.sae.Config.DSAE)
+	if err != nil {
+		return fmt.Errorf("PCA baseline: %w", err)
 	}
-	r.stage("cross matrices", "", start)
-	return r.write(main)
+	r.pca = pca
+	r.main.feat.pca = r.pcaFeatures(r.main)
+	return nil
+}
+
+// pcaFeatures projects a set's states with the fitted PCA (kept per set).
+func (r *runner) pcaFeatures(set *labeledSet) [][]float32 {
+	if set.feat.pca == nil {
+		set.feat.pca = make([][]float32, len(set.feat.raw))
+		for i, x := range set.feat.raw {
+			set.feat.pca[i] = r.pca.Transform(x)
+		}
+	}
+	return set.feat.pca
 }
 
 // pickAll returns every snippet of a split, clean or buggy.
@@ -154,7 +208,7 @@ func (r *runner) taskGroups(test selection) (map[string][]string, []string) {
 		return r.cfg.Eval.TaskGroups, names
 	}
 	groups := map[string][]string{}
-	names := r.ls.values(test, func(s *snippetSpan) string { return s.task })
+	names := r.main.ls.values(test, func(s *snippetSpan) string { return s.task })
 	for _, t := range names {
 		groups[t] = []string{t}
 	}
@@ -165,7 +219,7 @@ func (r *runner) taskGroups(test selection) (map[string][]string, []string) {
 // tests it on the test snippets of every group. Groups with fewer than MinTrainSnippets buggy
 // train snippets (or no validation snippet) get no row; a note says so.
 func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []string, in func(s *snippetSpan, g string) bool) (*eval.Matrix, error) {
-	ls := r.ls
+	ls := r.main.ls
 	var rows []string
 	type fitted struct {
 		scores rowScores
@@ -179,11 +233,11 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 			r.note("cross-%s: no row for %s (%d train, %d validation buggy snippets; min_train_snippets %d)", kind, g, len(train), len(val), r.cfg.Eval.MinTrainSnippets)
 			continue
 		}
-		_, s, err := r.fitBinding(ctx, "cross-"+kind+"-"+g, r.feat.sae, train, val, "sae:"+r.hook)
+		a, err := r.fitBinding(ctx, "cross-"+kind+"-"+g, r.main.feat.sae, train, val, "sae:"+r.hook)
 		if err != nil {
 			return nil, err
 		}
-		fits[g] = fitted{s, val}
+		fits[g] = fitted{rowScores(a.Score(r.main.feat.sae)), val}
 		rows = append(rows, g)
 	}
 	m := eval.NewMatrix(title, r.cfg.Eval.MatrixMetric, rows, groups)
@@ -200,84 +254,4 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 		}
 	}
 	return m, nil
-}
-
-// write saves the tables, matrices, plots, results.md and the main assessor.
-func (r *runner) write(main *finetune.Assessor) error {
-	out := r.cfg.OutDir
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	var md strings.Builder
-	fmt.Fprintf(&md, "# Results: %s\n\n", r.cfg.Name)
-	fmt.Fprintf(&md, "Made by %s; model %s, hook `%s`, seed %d. Values are on the test split; brackets are 95 %% bootstrap intervals over snippets (%d resamples). Thresholds for F1 are chosen on the validation split by the Youden index, for every method alike.\n\n",
-		r.command(), r.modelName(), r.hook, r.cfg.Seed, r.cfg.Eval.Bootstrap)
-	barMetrics := []string{"hit@1", "hit@3", "anyhit@5", "auroc", "auprc"}
-	for i, t := range r.res.Main {
-		base := r.mainFiles[i]
-		if err := t.Save(filepath.Join(out, base+".csv")); err != nil {
-			return err
-		}
-		if err := eval.PlotBars(filepath.Join(out, base+".png"), t.Title, *t, barMetrics); err != nil {
-			return err
-		}
-		if err := t.WriteMarkdown(&md); err != nil {
-			return err
-		}
-		fmt.Fprintf(&md, "\n![%s](%s.png)\n\n", t.Title, base)
-	}
-	for _, x := range []struct {
-		m    *eval.Matrix
-		base string
-	}{{r.res.CrossLanguage, "cross_language"}, {r.res.CrossTask, "cross_task"}} {
-		if x.m == nil || len(x.m.Train) == 0 {
-			continue
-		}
-		if err := x.m.Save(filepath.Join(out, x.base+".csv")); err != nil {
-			return err
-		}
-		if err := eval.PlotHeatmap(filepath.Join(out, x.base+".png"), x.m.Title, *x.m); err != nil {
-			return err
-		}
-		if err := x.m.WriteMarkdown(&md); err != nil {
-			return err
-		}
-		fmt.Fprintf(&md, "\n![%s](%s.png)\n\n", x.m.Title, x.base)
-	}
-	md.WriteString("## Notes\n\n")
-	for _, n := range r.res.Notes {
-		fmt.Fprintf(&md, "- %s\n", n)
-	}
-	md.WriteString("\n## Stages\n\n| stage | time |\n|---|---|\n")
-	for _, s := range r.res.Stages {
-		t := s.Time.Round(time.Second).String()
-		if s.Cached {
-			t = "cached (took " + s.Computed.Round(time.Second).String() + ")"
-		}
-		fmt.Fprintf(&md, "| %s | %s |\n", s.Name, t)
-	}
-	r.res.Markdown = md.String()
-	if err := atomicfile.WriteFile(filepath.Join(out, ResultsMarkdown), []byte(r.res.Markdown)); err != nil {
-		return err
-	}
-	return r.saveAssessor(filepath.Join(out, AssessorDir), main)
-}
-
-// command is the command line that reproduces the run, as Markdown.
-func (r *runner) command() string {
-	switch r.cfg.path {
-	case "":
-		return "experiments.Run (a configuration built in code)"
-	case defaultPath:
-		return "`pttrust experiment run " + defaultPath + "` (what `pttrust demo` runs)"
-	}
-	return "`pttrust experiment run " + r.cfg.path + "`"
-}
-
-// modelName names the model in the results.
-func (r *runner) modelName() string {
-	if r.cfg.Model.Dir == "" {
-		return "tinycoder (embedded)"
-	}
-	return r.cfg.Model.Dir
 }

@@ -19,13 +19,40 @@ type lineSet struct {
 // snippetSpan is one snippet's rows: rows[start:end].
 type snippetSpan struct {
 	id, pair, lang, task, split string
-	buggy                       bool
-	start, end                  int
+	// category and group come from the snippets file (the states do not carry them).
+	category, group string
+	buggy           bool
+	start, end      int
 }
 
-// loadLines reads the rows of the hook from an extraction directory.
-func loadLines(dir, hook string) (*lineSet, error) {
+// field returns a snippet's value of a cross field ("language", "task", "category").
+func (s *snippetSpan) field(name string) string {
+	switch name {
+	case "language":
+		return s.lang
+	case "task":
+		return s.task
+	case "category":
+		return s.category
+	}
+	panic("experiments: unknown snippet field " + name)
+}
+
+// loadLines reads the rows of the hook from an extraction directory, with each snippet's
+// category and group from the snippets file it was extracted from.
+func loadLines(dir, hook, snippetsPath string) (*lineSet, error) {
 	rows, err := extract.ReadRows(dir, []string{hook})
+	if err != nil {
+		return nil, err
+	}
+	type meta struct{ category, group string }
+	metas := map[string]meta{}
+	err = datasets.ReadSnippets(snippetsPath, func(s datasets.Snippet) error {
+		if s.Category != "" || s.Group != "" {
+			metas[s.ID] = meta{s.Category, s.Group}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +66,10 @@ func loadLines(dir, hook string) (*lineSet, error) {
 			}
 			continue
 		}
+		m := metas[r.SnippetID]
 		ls.snippets = append(ls.snippets, snippetSpan{
 			id: r.SnippetID, pair: r.PairID, lang: r.Language, task: r.Task, split: r.Split,
-			buggy: r.Label == 1, start: i, end: i + 1,
+			category: m.category, group: m.group, buggy: r.Label == 1, start: i, end: i + 1,
 		})
 	}
 	return ls, nil

@@ -32,7 +32,7 @@ type features struct {
 	sae, raw, pca [][]float32
 }
 
-// rowScores is a method's score of every row of the line set (higher = riskier).
+// rowScores is a method's score of every row of a line set (higher = riskier).
 type rowScores []float64
 
 // evaluation is a method's result on one test selection.
@@ -42,47 +42,87 @@ type evaluation struct {
 	threshold float64
 }
 
-// fitBinding trains a binding MLP on the train selection with validation on val, on the given
-// per-row features, and scores every row. The assessor is cached in dir (skipped when done).
-func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, train, val selection, featKind string) (*finetune.Assessor, rowScores, error) {
-	start := time.Now()
-	key := hashOf(r.saeKey, r.statesKey, r.cfg.Binding, featKind, r.ls.snippetIDs(train), r.ls.snippetIDs(val))
-	dir := r.stageDir("binding-"+name, key)
-	var a *finetune.Assessor
-	if isDone(dir) {
-		var err error
-		if a, err = finetune.Load(dir); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		bc := r.cfg.Binding
-		bc.Seed = r.cfg.Seed
-		bc.Backend = r.cfg.Model.Backend
-		byRow := func(i int) []float32 { return feat[i] }
-		var err error
-		a, err = finetune.Train(ctx, bc, r.ls.lists(train, byRow), r.ls.lists(val, byRow), nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("binding %s: %w", name, err)
-		}
-		a.Features = featKind
-		if err := a.Save(dir); err != nil {
-			return nil, nil, err
-		}
-		if err := markDone(dir, start, map[string]any{"name": name, "train_snippets": len(train), "val_snippets": len(val)}); err != nil {
-			return nil, nil, err
-		}
-	}
-	s := a.Score(feat)
-	return a, rowScores(s), nil
+// method is one row of the main and transfer tables: it scores the rows of any labeled set.
+type method struct {
+	name string
+	// random marks the random baseline (RandomRepeats rankings averaged).
+	random bool
+	// score returns the method's score of every row of a set.
+	score func(set *labeledSet) rowScores
+	// threshold is a fixed flagging threshold (an assessor's own); NaN: chosen by the Youden
+	// index on the validation split of [data], like every trained method.
+	threshold float64
+	scores    map[*labeledSet]rowScores
 }
 
-// evaluate computes a method's metrics on test, with the flagging threshold chosen by the
-// Youden index on val (the same rule for every method).
-func (r *runner) evaluate(s rowScores, val, test selection) evaluation {
-	score := func(i int) float64 { return s[i] }
-	thr := r.threshold(r.ls.scores(val, nil, score))
-	point, ci := eval.Bootstrap(r.ls.scores(test, nil, score), thr, r.cfg.Eval.Bootstrap, r.cfg.Seed)
+// on returns (and keeps) the method's scores of a set.
+func (m *method) on(set *labeledSet) rowScores {
+	if s, ok := m.scores[set]; ok {
+		return s
+	}
+	if m.scores == nil {
+		m.scores = map[*labeledSet]rowScores{}
+	}
+	s := m.score(set)
+	m.scores[set] = s
+	return s
+}
+
+// fitBinding trains a binding MLP on the train selection of [data] with validation on val, on
+// the given per-row features. The assessor is cached in the work folder (skipped when done).
+func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, train, val selection, featKind string) (*finetune.Assessor, error) {
+	start := time.Now()
+	ls := r.main.ls
+	key := hashOf(r.saeKey, r.main.statesKey, r.cfg.Binding, featKind, ls.snippetIDs(train), ls.snippetIDs(val))
+	dir := r.stageDir("binding", key)
+	lock, err := r.lockStage(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if isDone(dir) {
+		return finetune.Load(dir)
+	}
+	bc := r.cfg.Binding
+	bc.Seed = r.cfg.Seed
+	bc.Backend = r.cfg.Model.Backend
+	byRow := func(i int) []float32 { return feat[i] }
+	a, err := finetune.Train(ctx, bc, ls.lists(train, byRow), ls.lists(val, byRow), nil)
+	if err != nil {
+		return nil, fmt.Errorf("binding %s: %w", name, err)
+	}
+	a.Features = featKind
+	if err := a.Save(dir); err != nil {
+		return nil, err
+	}
+	if err := markDone(dir, start, map[string]any{"name": name, "made_by": r.cfg.Name, "train_snippets": len(train), "val_snippets": len(val)}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// evaluateOn computes a method's metrics on a test selection of set, with the flagging
+// threshold chosen by the Youden index on val of [data] (the same rule for every method) unless
+// the method has its own.
+func (r *runner) evaluateOn(m *method, val selection, set *labeledSet, test selection) evaluation {
+	if m.random {
+		return r.random(val, set, test)
+	}
+	thr := m.threshold
+	if math.IsNaN(thr) {
+		vs := m.on(r.main)
+		thr = r.threshold(r.main.ls.scores(val, nil, func(i int) float64 { return vs[i] }))
+	}
+	ts := m.on(set)
+	point, ci := eval.Bootstrap(set.ls.scores(test, nil, func(i int) float64 { return ts[i] }), thr, r.cfg.Eval.Bootstrap, r.cfg.Seed)
 	return evaluation{point: point, ci: ci, threshold: thr}
+}
+
+// evaluate computes the metrics of row scores of [data] on its test selection, with the
+// threshold chosen on val.
+func (r *runner) evaluate(s rowScores, val, test selection) evaluation {
+	m := &method{threshold: math.NaN(), scores: map[*labeledSet]rowScores{r.main: s}}
+	return r.evaluateOn(m, val, r.main, test)
 }
 
 // threshold is the Youden threshold of validation scores; NaN (F1 then reported as NaN... see
@@ -106,52 +146,69 @@ func (r *runner) threshold(val []eval.SnippetScores) float64 {
 	return thr
 }
 
-// heuristic returns the row scores of a baseline that needs no training.
-func (r *runner) heuristic(name string, val selection) rowScores {
-	rows := r.ls.rows
-	s := make(rowScores, len(rows))
-	for i, row := range rows {
-		switch name {
-		case "logprob_mean": // low log-probability = risky
-			s[i] = -float64(row.MeanLogProb)
-		case "logprob_min":
-			s[i] = -float64(row.MinLogProb)
-		case "entropy": // high entropy = risky
-			s[i] = float64(row.MeanEntropy)
-		case "lookback":
-			s[i] = float64(row.LookbackRatio)
-		}
-	}
-	if name == "lookback" {
-		// The direction of the lookback ratio is not settled (less attention on earlier context
-		// may mark a line the model makes up, or the opposite in code): it is chosen on the
-		// validation split by AUROC, and recorded in the notes.
-		m := eval.Compute(r.ls.scores(val, nil, func(i int) float64 { return s[i] }), math.NaN())
-		if m.AUROC < 0.5 {
-			for i := range s {
-				s[i] = -s[i]
+// heuristic returns a baseline that needs no training. The direction of the lookback ratio is
+// not settled (less attention on earlier context may mark a line the model makes up, or the
+// opposite in code): it is chosen on the validation split of [data] by AUROC, recorded in the
+// notes, and kept for every set.
+func (r *runner) heuristic(name string, val selection) *method {
+	raw := func(set *labeledSet) rowScores {
+		rows := set.ls.rows
+		s := make(rowScores, len(rows))
+		for i, row := range rows {
+			switch name {
+			case "logprob_mean": // low log-probability = risky
+				s[i] = -float64(row.MeanLogProb)
+			case "logprob_min":
+				s[i] = -float64(row.MinLogProb)
+			case "entropy": // high entropy = risky
+				s[i] = float64(row.MeanEntropy)
+			case "lookback":
+				s[i] = float64(row.LookbackRatio)
 			}
+		}
+		return s
+	}
+	sign := 1.0
+	if name == "lookback" {
+		s := raw(r.main)
+		m := eval.Compute(r.main.ls.scores(val, nil, func(i int) float64 { return s[i] }), math.NaN())
+		if m.AUROC < 0.5 {
+			sign = -1
 			r.note("lookback ratio: low ratio = risky (chosen on validation, AUROC %.3f vs %.3f)", 1-m.AUROC, m.AUROC)
 		} else {
 			r.note("lookback ratio: high ratio = risky (chosen on validation, AUROC %.3f)", m.AUROC)
 		}
 	}
-	return s
+	return &method{name: methodLabel[name], threshold: math.NaN(), score: func(set *labeledSet) rowScores {
+		s := raw(set)
+		for i := range s {
+			s[i] *= sign
+		}
+		return s
+	}}
 }
 
-// random evaluates RandomRepeats random rankings and averages their metrics and interval ends.
-func (r *runner) random(val, test selection) evaluation {
+// random evaluates RandomRepeats random rankings of a set's test selection (thresholds from
+// random scores of [data]'s validation lines) and averages their metrics and interval ends.
+func (r *runner) random(val selection, set *labeledSet, test selection) evaluation {
 	var acc map[string]float64
 	var lo, hi map[string]float64
 	n := r.cfg.Eval.RandomRepeats
 	var last eval.Metrics
 	for rep := range n {
 		rng := rand.New(rand.NewPCG(r.cfg.Seed, uint64(rep)+1))
-		s := make(rowScores, len(r.ls.rows))
-		for i := range s {
-			s[i] = rng.Float64()
+		draw := func(set *labeledSet) rowScores {
+			s := make(rowScores, len(set.ls.rows))
+			for i := range s {
+				s[i] = rng.Float64()
+			}
+			return s
 		}
-		e := r.evaluate(s, val, test)
+		m := &method{threshold: math.NaN(), scores: map[*labeledSet]rowScores{r.main: draw(r.main)}}
+		if set != r.main {
+			m.scores[set] = draw(set)
+		}
+		e := r.evaluateOn(m, val, set, test)
 		last = e.point
 		if acc == nil {
 			acc, lo, hi = map[string]float64{}, map[string]float64{}, map[string]float64{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
+	"github.com/pttrust/pttrust/finetune"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
 	"github.com/pttrust/pttrust/pretrain"
@@ -26,7 +27,13 @@ type Result struct {
 	OutDir string
 	// Main holds the main tables (PtTrust and every baseline), one per test set.
 	Main []*eval.Table
-	// CrossLanguage and CrossTask are the generalization matrices (nil when not computed).
+	// Transfer holds one table per [[transfer]] set: the methods trained on [data], tested on
+	// that set.
+	Transfer []*eval.Table
+	// Cross holds the cross matrices in Eval.Cross order (a field without values has none).
+	Cross []CrossMatrix
+	// CrossLanguage and CrossTask are the language and task matrices of Cross (nil when not
+	// computed).
 	CrossLanguage, CrossTask *eval.Matrix
 	// Markdown is results.md.
 	Markdown string
@@ -36,6 +43,13 @@ type Result struct {
 	Notes []string
 	// Snippets is the labeled snippets file (in the work directory).
 	Snippets string
+}
+
+// CrossMatrix is a generalization matrix over one snippet field.
+type CrossMatrix struct {
+	// Field is "language", "task" or "category".
+	Field  string
+	Matrix *eval.Matrix
 }
 
 // StageTime is one stage of a run.
@@ -48,21 +62,35 @@ type StageTime struct {
 	Time, Computed time.Duration
 }
 
+// labeledSet is a labeled data set the run reads: [data] or a [[transfer]] set, with its line
+// states and the features of the learned methods.
+type labeledSet struct {
+	name      string // "data" or the transfer's name
+	snippets  string // the snippets file
+	statesDir string
+	statesKey string
+	ls        *lineSet
+	feat      features
+}
+
 // runner carries a run's state between stages.
 type runner struct {
 	cfg      Config
 	progress io.Writer
 	modelDir string
+	modelID  string
 	hook     string
-	ls       *lineSet
-	feat     features
 
-	statesKey, saeKey string
-	snippetsPath      string // the labeled snippets file
-	saeDir            string
-	sae               *pretrain.SAE
-	res               *Result
-	mainFiles         []string // file name (without extension) of each main table
+	main     *labeledSet
+	transfer []*labeledSet
+
+	saeKey string
+	saeDir string
+	sae    *pretrain.SAE
+	pca    *finetune.PCA
+
+	res       *Result
+	mainFiles []string // file name (without extension) of each main table
 }
 
 // Run runs every stage of the experiment that is not already in cfg.WorkDir and writes the
@@ -84,6 +112,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 }
 
 func (r *runner) run(ctx context.Context) error {
+	if err := r.checkInputs(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(r.cfg.WorkDir, 0o755); err != nil {
 		return err
 	}
@@ -103,49 +134,95 @@ func (r *runner) run(ctx context.Context) error {
 	if r.hook == "" {
 		r.hook = extract.DefaultHook(mc.NumLayers)
 	}
-	modelID, err := modelIdentity(r.modelDir)
-	if err != nil {
+	if r.modelID, err = modelIdentity(r.modelDir); err != nil {
 		return err
 	}
 
-	// Stage 0: labeled data (and stage 1's data when the labeled data is a benchmark).
-	snippets, dataKey, err := r.data(ctx, "data", r.cfg.Data)
-	if err != nil {
+	// Stage 0: labeled data and its states (and stage 1's when the labeled data is a benchmark).
+	if r.main, err = r.labeled(ctx, "data", "", r.cfg.Data); err != nil {
 		return err
 	}
-	r.snippetsPath = snippets
-	r.res.Snippets = snippets
-	statesDir, statesKey, err := r.states(ctx, "states", snippets, dataKey, modelID)
-	if err != nil {
-		return err
-	}
-	r.statesKey = statesKey
-	preStates, preKey := statesDir, statesKey
+	r.res.Snippets = r.main.snippets
+	preStates, preKey := r.main.statesDir, r.main.statesKey
 	if r.cfg.Data.Format != "mutation" {
-		pre, preDataKey, err := r.data(ctx, "pretrain-data", r.cfg.PretrainData)
+		pre, err := r.labeled(ctx, "pretrain-data", "pretrain-", r.cfg.PretrainData)
 		if err != nil {
 			return err
 		}
-		if preStates, preKey, err = r.states(ctx, "pretrain-states", pre, preDataKey, modelID); err != nil {
-			return err
-		}
+		preStates, preKey = pre.statesDir, pre.statesKey
 	}
 	// Stage 1: the SAE.
 	if err := r.pretrain(ctx, preStates, preKey); err != nil {
 		return err
 	}
+	// The sets the methods are tested on besides [data].
+	for _, t := range r.cfg.Transfer {
+		set, err := r.labeled(ctx, t.Name, "transfer-"+t.Name+"-", t.Data)
+		if err != nil {
+			return err
+		}
+		r.transfer = append(r.transfer, set)
+	}
 	// Stage 2 and the evaluation.
 	start := time.Now()
-	if r.ls, err = loadLines(statesDir, r.hook); err != nil {
-		return err
+	for _, set := range append([]*labeledSet{r.main}, r.transfer...) {
+		if err := r.load(set); err != nil {
+			return err
+		}
 	}
-	r.feat.raw = make([][]float32, len(r.ls.rows))
-	for i := range r.ls.rows {
-		r.feat.raw[i] = r.ls.rows[i].States[0]
-	}
-	r.feat.sae = r.sae.EncodeBatch(r.feat.raw)
 	r.stage("load lines + encode", "", start)
 	return r.evaluateAll(ctx)
+}
+
+// checkInputs fails early, naming the field, when an importer's input is missing.
+func (r *runner) checkInputs() error {
+	check := func(field string, d DataConfig) error {
+		if d.Format == "mutation" {
+			return nil
+		}
+		if _, err := os.Stat(d.Path); err != nil {
+			return fmt.Errorf("%s.path: %s does not exist: the %s benchmark is read from local files (see the README's public-benchmark section)", field, d.Path, d.Format)
+		}
+		return nil
+	}
+	if err := check("data", r.cfg.Data); err != nil {
+		return err
+	}
+	for i, t := range r.cfg.Transfer {
+		if err := check(fmt.Sprintf("transfer[%d] (%s).data", i, t.Name), t.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// labeled makes (or finds) the snippets of d and their line states. prefix starts the stage
+// names shown ("pretrain-", "transfer-x-").
+func (r *runner) labeled(ctx context.Context, name, prefix string, d DataConfig) (*labeledSet, error) {
+	snippets, dataKey, err := r.data(ctx, prefix+"data", d)
+	if err != nil {
+		return nil, err
+	}
+	dir, key, err := r.states(ctx, prefix+"states", snippets, dataKey)
+	if err != nil {
+		return nil, err
+	}
+	return &labeledSet{name: name, snippets: snippets, statesDir: dir, statesKey: key}, nil
+}
+
+// load reads a set's lines and computes its raw and SAE features.
+func (r *runner) load(set *labeledSet) error {
+	ls, err := loadLines(set.statesDir, r.hook, set.snippets)
+	if err != nil {
+		return err
+	}
+	set.ls = ls
+	set.feat.raw = make([][]float32, len(ls.rows))
+	for i := range ls.rows {
+		set.feat.raw[i] = ls.rows[i].States[0]
+	}
+	set.feat.sae = r.sae.EncodeBatch(set.feat.raw)
+	return nil
 }
 
 // stage records a finished stage; cachedDir names the stage folder it was found in ("" when
@@ -169,11 +246,6 @@ func (r *runner) note(format string, a ...any) {
 	r.res.Notes = append(r.res.Notes, fmt.Sprintf(format, a...))
 }
 
-// stageDir is WorkDir/<name>-<key>.
-func (r *runner) stageDir(name, key string) string {
-	return filepath.Join(r.cfg.WorkDir, name+"-"+key)
-}
-
 // data makes (or finds) the snippets file of d and returns its path and key.
 func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, string, error) {
 	start := time.Now()
@@ -183,9 +255,17 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 		roots, rootNames = sourceRoots()
 		r.note("%s: source trees %s", name, strings.Join(rootNames, "; "))
 	}
-	key := hashOf(d, r.cfg.Seed, datasets.SnippetSchemaVersion, rootNames)
-	dir := r.stageDir(name, key)
+	key, err := dataKey(d, r.cfg.Seed, rootNames)
+	if err != nil {
+		return "", "", err
+	}
+	dir := r.stageDir("data", key)
 	path := filepath.Join(dir, "snippets.parquet")
+	lock, err := r.lockStage(dir)
+	if err != nil {
+		return "", "", err
+	}
+	defer lock.Unlock()
 	if isDone(dir) {
 		r.stage(name, dir, start)
 		return path, key, nil
@@ -199,7 +279,7 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 		return "", "", err
 	}
 	fmt.Fprintf(r.progress, "%s\n", strings.TrimSpace(rep.String()))
-	if err := markDone(dir, start, map[string]any{"snippets": rep.Total(), "skipped": rep.ProblemCounts}); err != nil {
+	if err := markDone(dir, start, map[string]any{"made_by": r.cfg.Name, "snippets": rep.Total(), "skipped": rep.ProblemCounts}); err != nil {
 		return "", "", err
 	}
 	r.stage(name, "", start)
@@ -207,11 +287,16 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 }
 
 // states extracts (or finds, or resumes) the line states of a snippets file.
-func (r *runner) states(ctx context.Context, name, snippets, dataKey, modelID string) (string, string, error) {
+func (r *runner) states(ctx context.Context, name, snippets, dataKey string) (string, string, error) {
 	start := time.Now()
 	sc := r.cfg.States
-	key := hashOf(dataKey, modelID, r.hook, sc.Window, sc.BatchTokens, extract.SchemaVersion)
-	dir := r.stageDir(name, key)
+	key := hashOf(dataKey, r.modelID, r.hook, sc.Window, sc.BatchTokens, extract.SchemaVersion)
+	dir := r.stageDir("states", key)
+	lock, err := r.lockStage(dir)
+	if err != nil {
+		return "", "", err
+	}
+	defer lock.Unlock()
 	if isDone(dir) {
 		r.stage(name, dir, start)
 		return dir, key, nil
@@ -225,7 +310,7 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey, modelID st
 	if err != nil {
 		return "", "", err
 	}
-	if err := markDone(dir, start, map[string]any{"rows": res.Manifest.Rows, "tokens": res.Manifest.Tokens, "problems": res.Manifest.Problems}); err != nil {
+	if err := markDone(dir, start, map[string]any{"made_by": r.cfg.Name, "rows": res.Manifest.Rows, "tokens": res.Manifest.Tokens, "problems": res.Manifest.Problems}); err != nil {
 		return "", "", err
 	}
 	r.stage(name, "", start)
@@ -244,6 +329,11 @@ func (r *runner) pretrain(ctx context.Context, statesDir, statesKey string) erro
 	r.saeKey = hashOf(statesKey, pc)
 	dir := r.stageDir("sae", r.saeKey)
 	r.saeDir = dir
+	lock, err := r.lockStage(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	cached := isDone(dir)
 	if !cached {
 		pc.StatesDir = statesDir
@@ -252,7 +342,7 @@ func (r *runner) pretrain(ctx context.Context, statesDir, statesKey string) erro
 		if _, err := pretrain.Train(ctx, pc, r.progress); err != nil {
 			return err
 		}
-		if err := markDone(dir, start, nil); err != nil {
+		if err := markDone(dir, start, map[string]any{"made_by": r.cfg.Name}); err != nil {
 			return err
 		}
 	}
@@ -279,10 +369,23 @@ func (ls *lineSet) snippetIDs(sel selection) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
-// modelIdentity hashes what identifies a checkpoint directory: config.json, tokenizer.json and
-// the names and sizes of the weight files.
+// modelIdentity hashes what identifies a model: for a checkpoint directory its config.json,
+// tokenizer.json and the names and sizes of the weight files; for a single model file (a GGUF)
+// its name, size and content.
 func modelIdentity(dir string) (string, error) {
 	h := sha256.New()
+	if info, err := os.Stat(dir); err == nil && info.Mode().IsRegular() {
+		f, err := os.Open(dir)
+		if err != nil {
+			return "", fmt.Errorf("model %s: %w", dir, err)
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "%s:%d;", filepath.Base(dir), info.Size())
+		if _, err := io.Copy(h, f); err != nil {
+			return "", fmt.Errorf("model %s: %w", dir, err)
+		}
+		return hex.EncodeToString(h.Sum(nil)[:8]), nil
+	}
 	for _, name := range []string{"config.json", "tokenizer.json"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

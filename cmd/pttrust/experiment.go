@@ -21,6 +21,7 @@ type experimentOptions struct {
 	Config  string
 	OutDir  string
 	WorkDir string
+	Model   string
 }
 
 func newExperimentRunCmd() *cobra.Command {
@@ -30,9 +31,10 @@ func newExperimentRunCmd() *cobra.Command {
 		Short: "Run every stage that is not cached and write results/NAME (tables, CSV, plots, assessor)",
 		Long: `run makes the labeled data, extracts line states, pre-trains the SAE (stage 1), trains the
 binding and the probes (stage 2), scores PtTrust and every baseline on the test split with
-bootstrap intervals, and computes the cross-language and cross-task matrices. Each stage's
-output is kept in the work directory under a hash of its inputs and settings, so a rerun skips
-finished stages (and resumes an interrupted extraction or SAE training).`,
+bootstrap intervals, tests them on the config's [[transfer]] benchmarks, and computes the cross
+matrices (language, task, category). Each stage's output is kept in the work directory under a
+hash of its inputs and settings, so a rerun skips finished stages (and resumes an interrupted
+extraction or SAE training), and experiments on the same model, hook and data share them.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Config = args[0]
@@ -46,7 +48,8 @@ finished stages (and resumes an interrupted extraction or SAE training).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.OutDir, "out", "", "results directory (default: the config's out_dir, results/NAME)")
-	f.StringVar(&o.WorkDir, "work", "", "cache of stage artifacts (default: the config's work_dir)")
+	f.StringVar(&o.WorkDir, "work", "", "cache of stage artifacts (default: the config's work_dir, work/stages)")
+	f.StringVar(&o.Model, "model", "", "the model (overrides the config's [model] dir; default: the embedded tinycoder); give --out too, so the results of two models do not overwrite each other")
 	return cmd
 }
 
@@ -57,6 +60,9 @@ func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiment
 	}
 	if o.WorkDir != "" {
 		cfg.WorkDir = o.WorkDir
+	}
+	if o.Model != "" {
+		cfg.Model.Dir = o.Model
 	}
 	if backend != "" {
 		cfg.Model.Backend = backend

@@ -1,0 +1,59 @@
+// Package filelock serializes work on a shared folder between processes: an exclusive lock on a
+// lock file, held until Unlock or the process's end (the kernel drops it when the process dies,
+// so a killed run never leaves a stale lock on Unix).
+package filelock
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Lock is a held lock.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Acquire takes the exclusive lock of path (created if missing, with its parent folders),
+// waiting while another process holds it. waiting, when not nil, is called once if the lock is
+// busy, before the wait (to tell the user).
+func Acquire(path string, waiting func()) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	told := false
+	for {
+		ok, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if ok {
+			return &Lock{f: f, path: path}, nil
+		}
+		if !told && waiting != nil {
+			waiting()
+			told = true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Unlock releases the lock (the lock file stays: removing it would race with a waiter).
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := unlock(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}
