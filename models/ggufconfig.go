@@ -10,6 +10,8 @@ import (
 // "starcoder2" or "gpt2", with llama.cpp's <arch>.* keys) to a Config. Which biases exist is
 // read from the tensors (blk.0.attn_q.bias, ...), tied embeddings from the absence of
 // output.weight. Scaled RoPE and partial rotary dimensions are refused, as for config.json.
+// llama.cpp's StarCoder2 files carry no sliding window unless starcoder2.attention.sliding_window
+// is set: the model then attends over its whole context, as in llama.cpp.
 func ConfigFromGGUF(f *gguf.File) (*Config, error) {
 	md := f.Metadata
 	arch, err := md.String("general.architecture")

@@ -13,7 +13,7 @@ import (
 
 func newLMCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "lm", Short: "Work with the language model itself"}
-	cmd.AddCommand(newLMLogProbsCmd(), newLMTrainCmd())
+	cmd.AddCommand(newLMLogProbsCmd(), newLMTrainCmd(), newLMConvertCmd())
 	return cmd
 }
 
@@ -37,7 +37,7 @@ func newLMLogProbsCmd() *cobra.Command {
 			return runLMLogProbs(cmd.OutOrStdout(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json); default: the embedded tinycoder")
+	cmd.Flags().StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json) or a .gguf file; default: the embedded tinycoder")
 	cmd.Flags().IntVar(&o.Window, "window", 0, "tokens per forward pass for long files (0: min(context, 1024))")
 	return cmd
 }

@@ -67,6 +67,9 @@ func (f *File) Raw(name string) ([]byte, error) {
 		return nil, fmt.Errorf("gguf: %s is closed", f.Path)
 	}
 	raw := make([]byte, t.Bytes)
+	if t.Bytes == 0 {
+		return raw, nil
+	}
 	if _, err := f.r.ReadAt(raw, t.Offset); err != nil {
 		return nil, fmt.Errorf("gguf: %s: reading tensor %s (%d bytes at byte %d): %w", f.Path, name, t.Bytes, t.Offset, err)
 	}

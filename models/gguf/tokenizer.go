@@ -3,7 +3,6 @@ package gguf
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -93,9 +92,11 @@ func (f *File) TokenizerJSON() (tokJSON, configJSON []byte, err error) {
 			return nil, nil, fmt.Errorf("gguf: %s: tokenizer.ggml.token_type has %d entries for %d tokens", f.Path, len(types), len(tokens))
 		}
 	}
-	merges, err := md.Strings("tokenizer.ggml.merges")
-	if err != nil {
-		return nil, nil, err
+	var merges []string // a vocabulary of single bytes has none (llama.cpp's converter then omits the key)
+	if _, ok := md.Get("tokenizer.ggml.merges"); ok {
+		if merges, err = md.Strings("tokenizer.ggml.merges"); err != nil {
+			return nil, nil, err
+		}
 	}
 	special := func(key string) (int, error) {
 		if _, ok := md.Get(key); !ok {
@@ -169,7 +170,7 @@ func (f *File) TokenizerJSON() (tokJSON, configJSON []byte, err error) {
 		"decoder": map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
 		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": nil,
 			"end_of_word_suffix": nil, "fuse_unk": false, "byte_fallback": false, "ignore_merges": pt.ignoreMerges,
-			"vocab": orderedVocab(tokens), "merges": slices.Clip(merges)},
+			"vocab": orderedVocab(tokens), "merges": append([]string{}, merges...)},
 	}
 	tokJSON, err = json.Marshal(doc)
 	if err != nil {

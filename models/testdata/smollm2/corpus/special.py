@@ -1,0 +1,2 @@
+EOS = "<|endoftext|>"  # a special token literal
+print(EOS, "<|im_start|>user")

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Creates (once) the Python environment of the reference scripts in scripts/ref/ — llama.cpp's
+# gguf-py, llama-cpp-python (built from source: a few minutes on 2 cores), transformers and torch
+# on CPU (the default torch wheel pulls CUDA libraries, several GB) — and prints its python.
+#   PY=$(bash scripts/ref/setup.sh); $PY scripts/ref/gguf_fixtures.py
+# Cache: $PTTRUST_PYREF, else ${PTTRUST_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pttrust}/pyref.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+env=${PTTRUST_PYREF:-${PTTRUST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pttrust}/pyref}
+stamp=$env/.requirements.sha256
+want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
+if [[ -x $env/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+  echo "$env/bin/python"; exit 0
+fi
+python3 -m venv "$env" >&2
+"$env/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" >&2
+echo "$want" >"$stamp"
+echo "$env/bin/python"
