@@ -83,6 +83,13 @@ func benchForward(b *testing.B, cfg *Config, batch, seq int, req Request, layers
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchModel(b, m, batch, seq, req, layers, logits)
+}
+
+// benchModel times passes of m over random tokens and reports tokens/s and the model FLOP/s as a
+// share of the matmul rate measured in the same run.
+func benchModel(b *testing.B, m *Model, batch, seq int, req Request, layers int, logits bool) {
+	cfg := m.Config
 	rng := rand.New(rand.NewPCG(3, 4))
 	ids := make([][]int32, batch)
 	for i := range ids {

@@ -41,7 +41,7 @@ code is non-zero only when a file cannot be read at all or the model or assessor
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory the assessor was trained on; default: the embedded tinycoder")
+	f.StringVar(&o.ModelDir, "model", "", "Hugging Face checkpoint directory or .gguf file the assessor was trained on; default: the embedded tinycoder")
 	f.StringVar(&o.AssessorDir, "assessor", "", "assessor bundle (results/NAME/assessor); default: the shipped default assessor")
 	f.StringVar(&o.Format, "format", o.Format, "output format: text, json, sarif or html")
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of stdout")

@@ -33,7 +33,7 @@ be read (not UTF-8, empty, unknown language) are reported and skipped.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.ModelDir, "model", "", "Hugging Face checkpoint directory; default: the embedded tinycoder")
+	f.StringVar(&c.ModelDir, "model", "", "Hugging Face checkpoint directory or .gguf file; default: the embedded tinycoder")
 	f.StringVar(&c.DataPath, "data", "", "snippets Parquet file (pttrust datasets mutate/import)")
 	f.StringVar(&c.OutDir, "out", "", "output directory (shards and manifest.json)")
 	f.StringSliceVar(&c.Hooks, "hooks", c.Hooks, "hook points to write at each line's last token (embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, final_norm); default blocks.{layers/4}.resid_post")
@@ -42,6 +42,7 @@ be read (not UTF-8, empty, unknown language) are reported and skipped.`,
 	f.IntVar(&c.ShardSnippets, "shard-snippets", 0, "input snippets per output shard (0: 1024)")
 	f.IntVar(&c.AttentionLayer, "attention-layer", -1, "block whose attention gives the lookback ratio (-1: the first hook's layer)")
 	f.BoolVar(&c.NoLookback, "no-lookback", false, "skip the attention lookback ratio (saves its extra attention-scores pass on one layer, a few percent)")
+	f.BoolVar(&c.NoTokenStats, "no-token-stats", false, "skip the token log-prob and entropy columns: the pass stops after the deepest hook and computes no logits (stage-1 data needs only states)")
 	return cmd
 }
 

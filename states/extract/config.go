@@ -36,6 +36,11 @@ type Config struct {
 	// NoLookback skips the attention lookback ratio (the column holds NaN). The ratio is reduced
 	// inside the forward pass (models.AttnLookback), at about 2 % of its cost.
 	NoLookback bool `json:"no_lookback"`
+	// NoTokenStats skips the token statistics (mean/min log-prob and entropy columns hold NaN).
+	// The pass then stops after the deepest state hook's block and computes no logits: on a
+	// 30-layer model read at block 7 it runs about a quarter of the layers and skips the output
+	// projection. Stage 1 (the SAE) needs only the states.
+	NoTokenStats bool `json:"no_token_stats"`
 	// Backend is the GoMLX backend spec ("" for $GOMLX_BACKEND or the pure-Go backend).
 	Backend string `json:"backend"`
 }

@@ -190,27 +190,16 @@ var afterShard func(shard int)
 // makeSettings identifies the model and the data.
 func makeSettings(r *resolved, m *models.Model) (Settings, error) {
 	s := Settings{Schema: SchemaVersion, Hooks: r.Hooks, Window: r.window, Stride: r.stride,
-		BatchTokens: r.BatchTokens, ShardSnippets: r.ShardSnippets, AttentionLayer: r.attnLayer, Backend: m.Backend.Name()}
+		BatchTokens: r.BatchTokens, ShardSnippets: r.ShardSnippets, AttentionLayer: r.attnLayer, Backend: m.Backend.Name(),
+		NoTokenStats: r.NoTokenStats}
 	var err error
 	s.Model = ModelInfo{Source: filepath.Base(filepath.Clean(r.ModelDir)), ModelType: m.Config.ModelType,
 		NumLayers: m.Config.NumLayers, DModel: m.Config.DModel}
-	if s.Model.ConfigSHA256, _, err = fileSHA256(filepath.Join(r.ModelDir, "config.json")); err != nil {
-		return s, err
-	}
-	if s.Model.TokenizerSHA256, _, err = fileSHA256(filepath.Join(r.ModelDir, models.TokenizerFile)); err != nil {
-		return s, err
-	}
-	entries, err := os.ReadDir(r.ModelDir)
+	fp, err := models.FingerprintOf(r.ModelDir) // a checkpoint directory or a GGUF file
 	if err != nil {
 		return s, err
 	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".safetensors") {
-			if info, err := e.Info(); err == nil {
-				s.Model.WeightsBytes += info.Size()
-			}
-		}
-	}
+	s.Model.ConfigSHA256, s.Model.TokenizerSHA256, s.Model.WeightsBytes = fp.ConfigSHA256, fp.TokenizerSHA256, fp.WeightsBytes()
 	if s.Data.Snippets, err = datasets.CountSnippets(r.DataPath); err != nil {
 		return s, err
 	}

@@ -378,6 +378,33 @@ func TestNoLookback(t *testing.T) {
 	}
 }
 
+// NoTokenStats: the same states (the pass stops after the hook's block, which never changes
+// them), log-prob and entropy columns NaN, lookback kept, and a different settings hash.
+func TestNoTokenStats(t *testing.T) {
+	m, tok := loadModel(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "snippets.parquet")
+	require.NoError(t, datasets.WriteSnippetSlice(data, corpus(6)))
+	cfg := testConfig(data, filepath.Join(dir, "with"))
+	with, err := extractWith(context.Background(), cfg, m, tok, nil)
+	require.NoError(t, err)
+	cfg.OutDir, cfg.NoTokenStats = filepath.Join(dir, "without"), true
+	without, err := extractWith(context.Background(), cfg, m, tok, nil)
+	require.NoError(t, err)
+	require.NotEqual(t, with.Manifest.ConfigHash, without.Manifest.ConfigHash)
+	require.True(t, without.Manifest.Settings.NoTokenStats)
+	a, b := readShards(t, filepath.Join(dir, "with")), readShards(t, filepath.Join(dir, "without"))
+	require.Equal(t, len(a), len(b))
+	for i := range a {
+		for _, v := range []float32{b[i].MeanLogProb, b[i].MinLogProb, b[i].MeanEntropy} {
+			require.True(t, math.IsNaN(float64(v)))
+		}
+		require.False(t, math.IsNaN(float64(a[i].MeanLogProb)))
+		require.InDelta(t, a[i].LookbackRatio, b[i].LookbackRatio, 1e-5)
+		require.InDeltaSlice(t, a[i].State, b[i].State, 1e-5)
+	}
+}
+
 // The per-line log-prob and entropy statistics agree with models.LineScores (the `lm logprobs`
 // command) when the snippet fits one window.
 func TestAgreesWithLineScores(t *testing.T) {

@@ -224,11 +224,13 @@ func (w *snippetWork) fill(r *resolved, wi int, res map[string]*models.Array, b 
 			}
 			p := t - win.start
 			nTok++
-			if v := float64(lp.At(b, p)); !math.IsNaN(v) {
-				sumLP += v
-				minLP = math.Min(minLP, v)
-				sumEnt += float64(ent.At(b, p))
-				nLP++
+			if lp != nil { // nil when no token statistics are asked for
+				if v := float64(lp.At(b, p)); !math.IsNaN(v) {
+					sumLP += v
+					minLP = math.Min(minLP, v)
+					sumEnt += float64(ent.At(b, p))
+					nLP++
+				}
 			}
 			if look != nil {
 				sumLook += float64(look.At(b, p))

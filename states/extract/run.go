@@ -36,7 +36,10 @@ type runner struct {
 func newRunner(ctx context.Context, r *resolved, m *models.Model, tok *tokenizer.Tokenizer, p *progress) *runner {
 	u := &runner{ctx: ctx, r: r, m: m, tok: tok, p: p, withTemplate: len(tok.EncodeWithSpecial("")) > 0,
 		shapes: map[[2]int]int{}}
-	u.hooks = append(slices.Clone(r.Hooks), models.HookTokenLogProb, models.HookTokenEntropy)
+	u.hooks = slices.Clone(r.Hooks)
+	if !r.NoTokenStats {
+		u.hooks = append(u.hooks, models.HookTokenLogProb, models.HookTokenEntropy)
+	}
 	if r.attnLayer >= 0 {
 		u.hooks = append(u.hooks, models.AttnLookback(r.attnLayer))
 	}

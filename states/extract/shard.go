@@ -175,6 +175,9 @@ type Settings struct {
 	ShardSnippets  int       `json:"shard_snippets"`
 	AttentionLayer int       `json:"attention_layer"` // -1: no lookback ratio
 	Backend        string    `json:"backend"`
+	// NoTokenStats: no log-prob and entropy columns (omitted when false, so older manifests
+	// keep their hash).
+	NoTokenStats bool `json:"no_token_stats,omitempty"`
 }
 
 // ModelInfo identifies the model: its architecture and the SHA-256 of config.json and
