@@ -24,7 +24,9 @@ type Config struct {
 	// min(context, 1024). Windows advance by Window/2.
 	Window int `json:"window"`
 	// BatchTokens bounds the padded tokens (batch rows x bucketed length) of one forward pass;
-	// 0 picks DefaultBatchTokens. A window longer than it runs alone.
+	// 0 picks DefaultBatchTokens, or fewer when token statistics are computed and the
+	// vocabulary is large (a pass's logits then stay under 256 MiB: 1365 tokens for a
+	// 49152-token vocabulary). A window longer than it runs alone.
 	BatchTokens int `json:"batch_tokens"`
 	// ShardSnippets is the number of input snippets per output shard; 0 picks
 	// DefaultShardSnippets. At most one shard of rows is held in memory.
@@ -47,7 +49,9 @@ type Config struct {
 
 // Defaults used for zero fields.
 const (
-	DefaultBatchTokens   = 4096
+	DefaultBatchTokens = 4096
+	// maxLogitBytes bounds the float32 logits of one pass when BatchTokens is left at 0.
+	maxLogitBytes        = 256 << 20
 	DefaultShardSnippets = 1024
 	// MaxDefaultWindow caps the default window.
 	MaxDefaultWindow = 1024
@@ -151,6 +155,9 @@ func resolve(c Config, m *models.Model) (*resolved, error) {
 	}
 	if r.BatchTokens == 0 {
 		r.BatchTokens = DefaultBatchTokens
+		if !r.NoTokenStats { // the logits of a pass ([tokens, vocab] float32) stay under maxLogitBytes
+			r.BatchTokens = min(r.BatchTokens, max(512, maxLogitBytes/(4*cfg.VocabSize)))
+		}
 	}
 	if r.ShardSnippets == 0 {
 		r.ShardSnippets = DefaultShardSnippets
