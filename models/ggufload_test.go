@@ -208,3 +208,14 @@ func TestMalformedGGUFModels(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigOf(t *testing.T) {
+	a, err := ConfigOf(filepath.Join(ggufDir, "qwen2.gguf"))
+	require.NoError(t, err)
+	b, err := ConfigOf(filepath.Join(goldenDir, "qwen2"))
+	require.NoError(t, err)
+	require.Equal(t, b.NumLayers, a.NumLayers)
+	require.Equal(t, b.DModel, a.DModel)
+	_, err = ConfigOf(filepath.Join(t.TempDir(), "none"))
+	require.ErrorContains(t, err, "config.json")
+}

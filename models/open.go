@@ -184,3 +184,17 @@ func fileSHA256(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// ConfigOf reads the architecture of a checkpoint directory (config.json) or a GGUF file (its
+// metadata) without loading the weights.
+func ConfigOf(path string) (*Config, error) {
+	if !IsGGUF(path) {
+		return LoadConfig(path)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	defer f.Close()
+	return ConfigFromGGUF(f)
+}
