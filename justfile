@@ -15,6 +15,12 @@ default-results: build
     ./bin/pttrust experiment run experiments/default.toml
     just ship-assessor
 
+# The public-benchmark experiments (DebugBench, HumanEvalPack at ../shared/benchmarks) into
+# results/debugbench and results/humanevalpack; stage 1 is shared with the default experiment.
+benchmark-results: build
+    ./bin/pttrust experiment run experiments/debugbench.toml
+    ./bin/pttrust experiment run experiments/humanevalpack.toml
+
 # Copy results/default/assessor into the embedded default assessor (experiments/defaultassessor).
 ship-assessor:
     rm -rf experiments/defaultassessor/bundle
