@@ -126,7 +126,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		r.modelDir = dir
 	}
-	mc, err := models.LoadConfig(r.modelDir)
+	mc, err := models.ConfigOf(r.modelDir) // a checkpoint directory or a GGUF file
 	if err != nil {
 		return err
 	}
