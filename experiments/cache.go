@@ -51,8 +51,12 @@ func dataKey(d DataConfig, seed uint64, roots []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return hashOf(d.Format, digest, d.Languages, d.ValFraction, d.TestFraction, d.MaxCodeBytes,
-		datasets.SnippetSchemaVersion, importRecipe), nil
+	parts := []any{d.Format, digest, d.Languages, d.ValFraction, d.TestFraction, d.MaxCodeBytes,
+		datasets.SnippetSchemaVersion, importRecipe}
+	if d.ProblemFraction > 0 && d.ProblemFraction < 1 { // absent from the key of whole benchmarks
+		parts = append(parts, "problems", d.ProblemFraction)
+	}
+	return hashOf(parts...), nil
 }
 
 // inputDigest hashes a file, or every regular file below a folder (relative names and

@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"github.com/BurntSushi/toml"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
 	"github.com/pttrust/pttrust/internal/tomlconf"
+	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/pretrain"
 )
 
@@ -20,6 +23,9 @@ import (
 // stages' settings and what the evaluation reports. It is read from a TOML file
 // (experiments/<name>.toml) over Default(); unknown keys are errors.
 type Config struct {
+	// Base is another experiment file (a path relative to this one) whose settings this file
+	// starts from; its keys then override them (a layer sweep is a few short files).
+	Base string `toml:"base"`
 	// Name names the experiment; results go to results/<name> unless OutDir says otherwise.
 	Name string `toml:"name"`
 	// Seed seeds every random choice of the run (data sampling, mutations, both stages,
@@ -103,6 +109,11 @@ type DataConfig struct {
 	OperatorMutantsPerFile int `toml:"operator_mutants_per_file"`
 	// MaxCodeBytes skips longer imported snippets (importers; 0 = 16000).
 	MaxCodeBytes int `toml:"max_code_bytes"`
+	// ProblemFraction keeps the snippets of this share of the problems (importers; 0 = 1, all):
+	// the problems (DebugBench slugs, HumanEvalPack tasks) with the smallest salted hash of their
+	// id, in every language alike, so a large benchmark fits a slow model's time budget. The
+	// split of each kept problem is the one it has in the whole benchmark.
+	ProblemFraction float64 `toml:"problem_fraction"`
 }
 
 // TransferConfig is a labeled data set the experiment's methods are tested on, trained
@@ -129,6 +140,10 @@ type StatesConfig struct {
 	// Hook is the hook whose line states feed the SAE ("" = blocks.{L}.resid_post with
 	// L = layers/4, the paper's early layer).
 	Hook string `toml:"hook"`
+	// ExtraHooks are more hooks extracted in the same pass and kept in the same states folder,
+	// so experiments that differ only in Hook (a layer sweep) share one extraction. The pass
+	// runs to the deepest hook (all layers anyway when token statistics are computed).
+	ExtraHooks []string `toml:"extra_hooks"`
 	// Window is the window of long snippets (0 = min(context, 1024)).
 	Window int `toml:"window"`
 	// BatchTokens bounds the padded tokens of one forward pass (0 = the extractor's default).
@@ -227,9 +242,10 @@ func Load(path string) (Config, error) {
 
 func parse(data []byte, path string) (Config, error) {
 	cfg := base()
-	if err := tomlconf.Decode(data, path, &cfg); err != nil {
-		return cfg, fmt.Errorf("experiment: %w", err)
+	if err := decodeOver(&cfg, data, path, 0); err != nil {
+		return cfg, err
 	}
+	cfg.Base = ""
 	cfg.path = path
 	if cfg.Name == "" {
 		cfg.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -254,12 +270,56 @@ func parse(data []byte, path string) (Config, error) {
 	return cfg, nil
 }
 
+// maxBaseDepth bounds chains of base files (a cycle is an error, not a hang).
+const maxBaseDepth = 8
+
+// decodeOver decodes a configuration file over cfg: first the file its base key names (a path
+// relative to the file; itself decoded over its own base), then the file's own keys, so an
+// experiment can be a short list of overrides of another.
+func decodeOver(cfg *Config, data []byte, path string, depth int) error {
+	var head struct {
+		Base string `toml:"base"`
+	}
+	if _, err := toml.Decode(string(data), &head); err != nil {
+		return fmt.Errorf("experiment: %s: %w", path, err)
+	}
+	if head.Base != "" {
+		if depth >= maxBaseDepth {
+			return fmt.Errorf("experiment: %s: base files nest deeper than %d (a cycle?)", path, maxBaseDepth)
+		}
+		bp := head.Base
+		if !filepath.IsAbs(bp) {
+			bp = filepath.Join(filepath.Dir(path), bp)
+		}
+		bdata, err := os.ReadFile(bp)
+		if err != nil {
+			return fmt.Errorf("experiment: %s: base: %w", path, err)
+		}
+		if err := decodeOver(cfg, bdata, bp, depth+1); err != nil {
+			return err
+		}
+		cfg.Name, cfg.OutDir = "", "" // named after the file that extends it, unless it says otherwise
+	}
+	if err := tomlconf.Decode(data, path, cfg); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	return nil
+}
+
 // Validate checks every field it can without touching the disk; errors name the field.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if c.Name == "" {
 		add("name: empty")
+	}
+	for _, h := range append([]string{c.States.Hook}, c.States.ExtraHooks...) {
+		if h == "" {
+			continue
+		}
+		if _, err := models.ParseHook(h, math.MaxInt32); err != nil {
+			add("states.hook / states.extra_hooks: %v", err)
+		}
 	}
 	if err := c.Data.validate("data"); err != nil {
 		errs = append(errs, err)
@@ -361,6 +421,9 @@ func (d *DataConfig) validate(section string) error {
 		}
 		if d.MaxCodeBytes <= 0 {
 			add("max_code_bytes: %d; want a positive size", d.MaxCodeBytes)
+		}
+		if !(d.ProblemFraction >= 0 && d.ProblemFraction <= 1) {
+			add("problem_fraction: %g; want a share in (0, 1] (0 = all)", d.ProblemFraction)
 		}
 	default:
 		add("format: %q; want mutation, debugbench, humanevalpack or pairs", d.Format)

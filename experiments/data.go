@@ -56,7 +56,8 @@ func buildData(ctx context.Context, d DataConfig, roots []datasets.Root, seed ui
 	langs := d.languages()
 	var rows []datasets.Snippet
 	rep, err := datasets.ImportSnippets(opts, func(s datasets.Snippet) error {
-		if s.Role == datasets.RoleBuggy && (len(langs) == 0 || slices.Contains(langs, s.Language)) {
+		if s.Role == datasets.RoleBuggy && (len(langs) == 0 || slices.Contains(langs, s.Language)) &&
+			keepProblem(s, d.ProblemFraction) {
 			rows = append(rows, s)
 		}
 		return ctx.Err()
@@ -71,6 +72,20 @@ func buildData(ctx context.Context, d DataConfig, roots []datasets.Root, seed ui
 		return nil, err
 	}
 	return rep, nil
+}
+
+// keepProblem reports whether a snippet's problem is among the kept share (ProblemFraction): a
+// salted hash of its group (the problem id; the pair id when there is none) below the share.
+func keepProblem(s datasets.Snippet, share float64) bool {
+	if share <= 0 || share >= 1 {
+		return true
+	}
+	g := s.Group
+	if g == "" {
+		g = s.PairID
+	}
+	sum := sha256.Sum256([]byte("pttrust-problem-sample\x00" + g))
+	return float64(binary.BigEndian.Uint64(sum[:8]))/float64(^uint64(0)) < share
 }
 
 // buildMutants samples d.FilesPerLanguage files per language from the source trees of this

@@ -15,6 +15,7 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
 	"github.com/pttrust/pttrust/pretrain"
@@ -80,6 +81,8 @@ type runner struct {
 	modelDir string
 	modelID  string
 	hook     string
+	// hooks are every hook extracted (hook and the extra hooks), shallowest first.
+	hooks []string
 
 	main     *labeledSet
 	transfer []*labeledSet
@@ -118,7 +121,10 @@ func (r *runner) run(ctx context.Context) error {
 	if err := os.MkdirAll(r.cfg.WorkDir, 0o755); err != nil {
 		return err
 	}
-	r.modelDir = r.cfg.Model.Dir
+	var err error
+	if r.modelDir, err = smollm2.Resolve(r.cfg.Model.Dir); err != nil { // "smollm2": the cached GGUF
+		return err
+	}
 	if r.modelDir == "" {
 		dir, err := tinycoder.Dir()
 		if err != nil {
@@ -134,18 +140,40 @@ func (r *runner) run(ctx context.Context) error {
 	if r.hook == "" {
 		r.hook = extract.DefaultHook(mc.NumLayers)
 	}
+	// Every hook extracted, by layer: the set (not which one this experiment reads) keys the
+	// states folder, and the first (shallowest) gives the lookback ratio's attention layer, so
+	// experiments of a layer sweep share one extraction.
+	r.hooks = []string{r.hook}
+	for _, h := range r.cfg.States.ExtraHooks {
+		if !slices.Contains(r.hooks, h) {
+			r.hooks = append(r.hooks, h)
+		}
+	}
+	layerOf := func(h string) int {
+		p, err := models.ParseHook(h, mc.NumLayers)
+		if err != nil {
+			return -1
+		}
+		return p.Layer
+	}
+	slices.SortFunc(r.hooks, func(a, b string) int {
+		if la, lb := layerOf(a), layerOf(b); la != lb {
+			return la - lb
+		}
+		return strings.Compare(a, b)
+	})
 	if r.modelID, err = modelIdentity(r.modelDir); err != nil {
 		return err
 	}
 
 	// Stage 0: labeled data and its states (and stage 1's when the labeled data is a benchmark).
-	if r.main, err = r.labeled(ctx, "data", "", r.cfg.Data); err != nil {
+	if r.main, err = r.labeled(ctx, "data", "", r.cfg.Data, true); err != nil {
 		return err
 	}
 	r.res.Snippets = r.main.snippets
 	preStates, preKey := r.main.statesDir, r.main.statesKey
 	if r.cfg.Data.Format != "mutation" {
-		pre, err := r.labeled(ctx, "pretrain-data", "pretrain-", r.cfg.PretrainData)
+		pre, err := r.labeled(ctx, "pretrain-data", "pretrain-", r.cfg.PretrainData, false)
 		if err != nil {
 			return err
 		}
@@ -157,7 +185,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	// The sets the methods are tested on besides [data].
 	for _, t := range r.cfg.Transfer {
-		set, err := r.labeled(ctx, t.Name, "transfer-"+t.Name+"-", t.Data)
+		set, err := r.labeled(ctx, t.Name, "transfer-"+t.Name+"-", t.Data, true)
 		if err != nil {
 			return err
 		}
@@ -196,14 +224,15 @@ func (r *runner) checkInputs() error {
 	return nil
 }
 
-// labeled makes (or finds) the snippets of d and their line states. prefix starts the stage
-// names shown ("pretrain-", "transfer-x-").
-func (r *runner) labeled(ctx context.Context, name, prefix string, d DataConfig) (*labeledSet, error) {
+// labeled makes (or finds) the snippets of d and their line states; stats says whether the
+// token statistics are needed (not for stage 1's own data: the pass then stops at the deepest
+// hook). prefix starts the stage names shown ("pretrain-", "transfer-x-").
+func (r *runner) labeled(ctx context.Context, name, prefix string, d DataConfig, stats bool) (*labeledSet, error) {
 	snippets, dataKey, err := r.data(ctx, prefix+"data", d)
 	if err != nil {
 		return nil, err
 	}
-	dir, key, err := r.states(ctx, prefix+"states", snippets, dataKey)
+	dir, key, err := r.states(ctx, prefix+"states", snippets, dataKey, stats)
 	if err != nil {
 		return nil, err
 	}
@@ -286,11 +315,20 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 	return path, key, nil
 }
 
-// states extracts (or finds, or resumes) the line states of a snippets file.
-func (r *runner) states(ctx context.Context, name, snippets, dataKey string) (string, string, error) {
+// states extracts (or finds, or resumes) the line states of a snippets file, for every hook of
+// the experiment; without stats, the token statistics are skipped unless a finished extraction
+// with them exists.
+func (r *runner) states(ctx context.Context, name, snippets, dataKey string, stats bool) (string, string, error) {
 	start := time.Now()
 	sc := r.cfg.States
-	key := hashOf(dataKey, r.modelID, r.hook, sc.Window, sc.BatchTokens, extract.SchemaVersion)
+	key := hashOf(dataKey, r.modelID, r.hooks, sc.Window, sc.BatchTokens, extract.SchemaVersion)
+	if !stats {
+		if full := r.stageDir("states", key); isDone(full) {
+			r.stage(name, full, start)
+			return full, key, nil
+		}
+		key = hashOf(key, "no_token_stats")
+	}
 	dir := r.stageDir("states", key)
 	lock, err := r.lockStage(dir)
 	if err != nil {
@@ -303,7 +341,8 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey string) (st
 	}
 	cfg := extract.DefaultConfig()
 	cfg.ModelDir, cfg.DataPath, cfg.OutDir = r.modelDir, snippets, dir
-	cfg.Hooks = []string{r.hook}
+	cfg.Hooks = r.hooks
+	cfg.NoTokenStats = !stats
 	cfg.Window, cfg.BatchTokens = sc.Window, sc.BatchTokens
 	cfg.Backend = r.cfg.Model.Backend
 	res, err := extract.Extract(ctx, cfg, r.progress)

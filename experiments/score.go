@@ -15,6 +15,7 @@ import (
 	"github.com/pttrust/pttrust/eval/report"
 	"github.com/pttrust/pttrust/experiments/defaultassessor"
 	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
 	"github.com/pttrust/pttrust/models/tokenizer"
@@ -74,7 +75,10 @@ func NewScorer(opts ScoreOptions) (*Scorer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	mdir := opts.ModelDir
+	mdir, err := smollm2.Resolve(opts.ModelDir) // "smollm2": the cached GGUF
+	if err != nil {
+		return nil, err
+	}
 	if mdir == "" {
 		if mdir, err = tinycoder.Dir(); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
 	"github.com/spf13/cobra"
@@ -95,7 +96,7 @@ func num(v float64) string {
 // modelDir resolves --model: a directory as given, or the embedded default model (tinycoder).
 func modelDir(flag string) (string, error) {
 	if flag != "" {
-		return flag, nil
+		return smollm2.Resolve(flag) // the name "smollm2" is the GGUF scripts/models/smollm2.sh caches
 	}
 	return tinycoder.Dir()
 }

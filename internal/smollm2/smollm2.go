@@ -4,6 +4,7 @@
 package smollm2
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,24 @@ func ForTest(t testing.TB) string {
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
+}
+
+// Name is what --model and [model] dir accept for this model.
+const Name = "smollm2"
+
+// Resolve turns the model name "smollm2" into the cached GGUF's path (unless a file or folder
+// of that name exists); any other path is returned as it is. When the GGUF is absent the error
+// says how to fetch it.
+func Resolve(path string) (string, error) {
+	if path != Name {
+		return path, nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	p, ok := Path()
+	if !ok {
+		return "", fmt.Errorf("model %q: %s is missing; fetch it with `bash scripts/models/smollm2.sh` (or set %s)", Name, p, Env)
+	}
+	return p, nil
 }
