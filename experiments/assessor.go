@@ -45,6 +45,12 @@ type BundleInfo struct {
 	Hook string `json:"hook"`
 	// Threshold is the binding's flagging threshold (Youden on validation).
 	Threshold float64 `json:"threshold"`
+	// Flags calibrates the binding's score and sets the flagging threshold (absent in bundles
+	// made before it existed: Threshold flags, no probability).
+	Flags *FlagRule `json:"flags,omitempty"`
+	// Features is what the binding reads besides the latents (absent in bundles made before
+	// it existed: the latents alone).
+	Features FeaturesConfig `json:"features"`
 	// Seed of the run.
 	Seed uint64 `json:"seed"`
 	// Code is the build that made the bundle.
@@ -58,6 +64,15 @@ type Assessor struct {
 	SAE      *pretrain.SAE
 	Binding  *finetune.Assessor
 	Examples [][]report.Example
+}
+
+// flagThreshold is the score from which the bundle flags a line: its flag rule's, or the Youden
+// threshold of bundles made before flag rules.
+func (a *Assessor) flagThreshold() float64 {
+	if a.Info.Flags != nil {
+		return a.Info.Flags.Threshold
+	}
+	return a.Info.Threshold
 }
 
 // LoadAssessor reads a bundle directory; errors name the file.
@@ -119,7 +134,7 @@ func (r *runner) saveAssessor(dir string, binding *finetune.Assessor) error {
 		return err
 	}
 	info := BundleInfo{Experiment: r.cfg.Name, ConfigHash: hashOf(r.cfg), Model: r.modelName(), ModelID: modelID,
-		Hook: r.hook, Threshold: binding.Threshold, Seed: r.cfg.Seed, Code: buildinfo.Get()}
+		Hook: r.hook, Threshold: binding.Threshold, Flags: &r.flags, Features: r.cfg.Features, Seed: r.cfg.Seed, Code: buildinfo.Get()}
 	if err := writeJSON(filepath.Join(tmp, BundleConfigName), info); err != nil {
 		return err
 	}

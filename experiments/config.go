@@ -55,6 +55,11 @@ type Config struct {
 	// Binding is stage 2's configuration (also used for the probe baselines); its seed is set by
 	// the runner.
 	Binding finetune.Config `toml:"binding"`
+	// Features says what PtTrust's binding reads besides the SAE latents (token statistics, the
+	// neighbouring lines); the paper's recipe is the latents alone (the default).
+	Features FeaturesConfig `toml:"features"`
+	// Flags is the rule the shipped assessor flags lines by (chosen on validation).
+	Flags FlagsConfig `toml:"flags"`
 	// Eval says what is reported.
 	Eval EvalConfig `toml:"eval"`
 	// Transfer lists other labeled data sets (benchmarks) the experiment's methods are tested
@@ -222,6 +227,7 @@ func base() Config {
 			ValFraction: 0.15, TestFraction: 0.3, LineMutantsPerFile: 3, OperatorMutantsPerFile: 6,
 		},
 		Pretrain: pretrain.DefaultConfig(),
+		Flags:    FlagsConfig{MaxFlagRate: 0.02, TargetPrecision: 0.5, MinFlags: 10},
 		Binding:  finetune.DefaultConfig(),
 		Eval: EvalConfig{
 			Bootstrap: 1000, RandomRepeats: 10, MatrixMetric: "hit@1",
@@ -313,6 +319,7 @@ func (c *Config) Validate() error {
 	if c.Name == "" {
 		add("name: empty")
 	}
+	c.Flags.validate(add)
 	for _, h := range append([]string{c.States.Hook}, c.States.ExtraHooks...) {
 		if h == "" {
 			continue

@@ -49,6 +49,16 @@ func (r *runner) evaluateAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, m := range methods[:min(2, len(methods))] { // PtTrust (and the paper's binding): the selection split
+		if m.random {
+			continue
+		}
+		e := r.evaluateOn(m, val, r.main, val)
+		r.note("validation (where settings are chosen): %s hit@3 %.3f, AUROC %.3f", m.name, e.point.Value("hit@3"), e.point.AUROC)
+	}
+	mainScores := methods[0].on(r.main) // PtTrust: the shipped assessor's binding
+	r.flags = chooseFlags(r.cfg.Flags, flagLinesOf(ls, datasets.Validation, mainScores))
+	r.note("%s", flagReport(r.flags, flagLinesOf(ls, datasets.Test, mainScores)))
 	for _, set := range sets {
 		t := eval.NewTable(set.title, nil)
 		for _, m := range methods {
@@ -119,11 +129,18 @@ func crossTitle(field string) string {
 // methods trains PtTrust's main binding and the probes and returns the main binding and every
 // method of the tables: PtTrust, the baselines, the assessors trained elsewhere.
 func (r *runner) methods(ctx context.Context, train, val selection) (*finetune.Assessor, []*method, error) {
-	main, err := r.fitBinding(ctx, "pttrust", r.main.feat.sae, train, val, "sae:"+r.hook)
+	main, err := r.fitBinding(ctx, "pttrust", r.main.feat.pt, train, val, r.ptKind())
 	if err != nil {
 		return nil, nil, err
 	}
-	methods := []*method{{name: MethodPtTrust, threshold: math.NaN(), score: func(set *labeledSet) rowScores { return main.Score(set.feat.sae) }}}
+	methods := []*method{{name: MethodPtTrust, threshold: math.NaN(), score: func(set *labeledSet) rowScores { return main.Score(set.feat.pt) }}}
+	if r.cfg.Features.Any() { // the paper's binding beside it: latents alone
+		paper, err := r.fitBinding(ctx, "pttrust-latents", r.main.feat.sae, train, val, "sae:"+r.hook)
+		if err != nil {
+			return nil, nil, err
+		}
+		methods = append(methods, &method{name: MethodPtTrustLatents, threshold: math.NaN(), score: func(set *labeledSet) rowScores { return paper.Score(set.feat.sae) }})
+	}
 	baselines := r.cfg.Eval.Baselines
 	if len(baselines) == 0 {
 		baselines = AllBaselines
@@ -141,6 +158,13 @@ func (r *runner) methods(ctx context.Context, train, val selection) (*finetune.A
 				return nil, nil, err
 			}
 			methods = append(methods, &method{name: methodLabel[b], threshold: math.NaN(), score: func(set *labeledSet) rowScores { return a.Score(set.feat.raw) }})
+			if r.cfg.Features.Any() { // the probe with the same extras as PtTrust
+				p, err := r.fitBinding(ctx, b+"-plus", r.main.feat.rawPlus, train, val, "raw"+r.cfg.Features.String()+":"+r.hook)
+				if err != nil {
+					return nil, nil, err
+				}
+				methods = append(methods, &method{name: methodLabel[b] + " " + r.cfg.Features.String(), threshold: math.NaN(), score: func(set *labeledSet) rowScores { return p.Score(set.feat.rawPlus) }})
+			}
 		case "probe_pca":
 			if err := r.fitPCA(); err != nil {
 				return nil, nil, err
@@ -233,11 +257,11 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 			r.note("cross-%s: no row for %s (%d train, %d validation buggy snippets; min_train_snippets %d)", kind, g, len(train), len(val), r.cfg.Eval.MinTrainSnippets)
 			continue
 		}
-		a, err := r.fitBinding(ctx, "cross-"+kind+"-"+g, r.main.feat.sae, train, val, "sae:"+r.hook)
+		a, err := r.fitBinding(ctx, "cross-"+kind+"-"+g, r.main.feat.pt, train, val, r.ptKind())
 		if err != nil {
 			return nil, err
 		}
-		fits[g] = fitted{rowScores(a.Score(r.main.feat.sae)), val}
+		fits[g] = fitted{rowScores(a.Score(r.main.feat.pt)), val}
 		rows = append(rows, g)
 	}
 	m := eval.NewMatrix(title, r.cfg.Eval.MatrixMetric, rows, groups)

@@ -14,7 +14,13 @@ import (
 // Method names in the tables.
 const (
 	MethodPtTrust = "PtTrust"
+	// MethodPtTrustLatents is the paper's binding (SAE latents alone), shown beside PtTrust
+	// when Config.Features appends more.
+	MethodPtTrustLatents = "PtTrust (latents only, as the paper)"
 )
+
+// ptKind names PtTrust's binding input in cache keys and bundles: "sae[+stats][+context]:hook".
+func (r *runner) ptKind() string { return "sae" + r.cfg.Features.String() + ":" + r.hook }
 
 // methodLabel is the table name of a baseline.
 var methodLabel = map[string]string{
@@ -30,6 +36,9 @@ var methodLabel = map[string]string{
 // features are the per-row inputs of the learned methods, indexed like lineSet.rows.
 type features struct {
 	sae, raw, pca [][]float32
+	// pt and rawPlus are PtTrust's and the probe's inputs with Config.Features appended to the
+	// latents and the raw states (the same as sae and raw when nothing is appended).
+	pt, rawPlus [][]float32
 }
 
 // rowScores is a method's score of every row of a line set (higher = riskier).

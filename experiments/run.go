@@ -83,6 +83,8 @@ type runner struct {
 	hook     string
 	// hooks are every hook extracted (hook and the extra hooks), shallowest first.
 	hooks []string
+	// flags is the shipped assessor's flag rule (chosen on validation).
+	flags FlagRule
 
 	main     *labeledSet
 	transfer []*labeledSet
@@ -251,6 +253,8 @@ func (r *runner) load(set *labeledSet) error {
 		set.feat.raw[i] = ls.rows[i].States[0]
 	}
 	set.feat.sae = r.sae.EncodeBatch(set.feat.raw)
+	set.feat.pt = composeFeatures(r.cfg.Features, set.feat.sae, ls.rows, ls.spans())
+	set.feat.rawPlus = composeFeatures(r.cfg.Features, set.feat.raw, ls.rows, ls.spans())
 	return nil
 }
 

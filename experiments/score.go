@@ -108,7 +108,7 @@ func NewScorer(opts ScoreOptions) (*Scorer, error) {
 func (s *Scorer) Score(ctx context.Context, paths []string) (*report.Report, error) {
 	a := s.assessor
 	rep := &report.Report{Tool: "pttrust", Version: buildinfo.Get().Version, Model: a.Info.Model,
-		Assessor: s.assessorName(), Threshold: a.Info.Threshold}
+		Assessor: s.assessorName(), Threshold: a.flagThreshold()}
 	var unreadable []string
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
@@ -196,7 +196,7 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 		statesIn[i] = r.States[0]
 	}
 	z := s.assessor.SAE.EncodeBatch(statesIn)
-	scores := s.assessor.Binding.Score(z)
+	scores := s.assessor.Binding.Score(composeFeatures(s.assessor.Info.Features, z, rows, []span{{0, len(rows)}}))
 	f.Lines = make([]report.Line, n)
 	for i, l := range lines {
 		f.Lines[i] = report.Line{Number: i + 1, Text: code[l.Start:l.End]}
@@ -209,7 +209,10 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 	for rank, i := range order {
 		ln := &f.Lines[rows[i].Line]
 		ln.Scored, ln.Score, ln.Rank = true, scores[i], rank+1
-		ln.Flagged = scores[i] >= s.assessor.Info.Threshold
+		ln.Flagged = scores[i] >= s.assessor.flagThreshold()
+		if fr := s.assessor.Info.Flags; fr != nil {
+			ln.Probability = fr.Platt.Prob(scores[i])
+		}
 		if ln.Flagged {
 			ln.Latents = s.topLatents(z[i])
 		}

@@ -66,7 +66,7 @@ func (r *runner) assessorMethods() ([]*method, error) {
 		}
 		r.note("%s: bundle %s (experiment %s), its own threshold %.4g", label, dir, a.Info.Experiment, a.Info.Threshold)
 		out = append(out, &method{name: label, threshold: a.Info.Threshold, score: func(set *labeledSet) rowScores {
-			return a.Binding.Score(a.SAE.EncodeBatch(set.feat.raw))
+			return a.Binding.Score(composeFeatures(a.Info.Features, a.SAE.EncodeBatch(set.feat.raw), set.ls.rows, set.ls.spans()))
 		}})
 	}
 	return out, nil

@@ -37,13 +37,16 @@ type Latent struct {
 
 // Line is one line of a scored file.
 type Line struct {
-	Number  int      `json:"number"` // 1-based
-	Text    string   `json:"text"`
-	Scored  bool     `json:"scored"` // false for dropped lines (blank, punctuation only)
-	Score   float64  `json:"score"`
-	Rank    int      `json:"rank"` // 1 = riskiest in the file; 0 = not scored
-	Flagged bool     `json:"flagged"`
-	Latents []Latent `json:"latents,omitempty"` // top latents, filled for flagged lines
+	Number  int     `json:"number"` // 1-based
+	Text    string  `json:"text"`
+	Scored  bool    `json:"scored"` // false for dropped lines (blank, punctuation only)
+	Score   float64 `json:"score"`
+	Rank    int     `json:"rank"` // 1 = riskiest in the file; 0 = not scored
+	Flagged bool    `json:"flagged"`
+	// Probability is the calibrated probability that the line is faulty (0 when the assessor
+	// has no calibration); scored lines only.
+	Probability float64  `json:"probability,omitempty"`
+	Latents     []Latent `json:"latents,omitempty"` // top latents, filled for flagged lines
 }
 
 // File is the result for one input file.

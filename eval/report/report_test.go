@@ -24,7 +24,7 @@ func sampleReport() *Report {
 					{Number: 1, Text: "import os", Scored: true, Score: 0.1, Rank: 4},
 					{Number: 2, Text: "", Scored: false},
 					{Number: 3, Text: "def run(cmd):", Scored: true, Score: 0.3, Rank: 3},
-					{Number: 4, Text: "    os.system(cmd)", Scored: true, Score: 0.9, Rank: 1, Flagged: true,
+					{Number: 4, Text: "    os.system(cmd)", Scored: true, Score: 0.9, Rank: 1, Flagged: true, Probability: 0.62,
 						Latents: []Latent{
 							{Index: 37, Activation: 2.5, Examples: []Example{
 								{Snippet: "train-0012", Line: 7, Text: "    subprocess.call(x, shell=True)", Activation: 3.25},
@@ -32,7 +32,7 @@ func sampleReport() *Report {
 							}},
 							{Index: 5, Activation: 1.125},
 						}},
-					{Number: 5, Text: nastyCode, Scored: true, Score: 0.7, Rank: 2, Flagged: true,
+					{Number: 5, Text: nastyCode, Scored: true, Score: 0.7, Rank: 2, Flagged: true, Probability: 0.3,
 						Latents: []Latent{{Index: 88, Activation: 0.75, Examples: []Example{
 							{Snippet: "train-<9>", Line: 1, Text: "x = '</script>'", Activation: 1.5},
 						}}}},

@@ -93,13 +93,15 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			if !l.Flagged {
 				continue
 			}
-			msg := fmt.Sprintf("Risky line: score %s (threshold %s), rank %d of %d scored lines in this file.",
-				fmtScore(l.Score), fmtScore(r.Threshold), l.Rank, n)
+			msg, level := sarifMessage(l, r.Threshold, n)
 			props := sarif.Properties{
 				"score":       l.Score,
 				"rank":        l.Rank,
 				"threshold":   r.Threshold,
 				"scoredLines": n,
+			}
+			if l.Probability > 0 {
+				props["probability"] = l.Probability
 			}
 			if len(l.Latents) > 0 {
 				idx := make([]string, len(l.Latents))
@@ -117,7 +119,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			}
 			res := run.CreateResultForRule(RuleID).
 				WithRuleIndex(0).
-				WithLevel("warning").
+				WithLevel(level).
 				WithMessage(sarif.NewTextMessage(msg)).
 				WithLocations([]*sarif.Location{sarif.NewLocationWithPhysicalLocation(
 					sarif.NewPhysicalLocation().WithArtifactLocation(loc()).WithRegion(region))})
@@ -167,4 +169,23 @@ func fileURI(abs string, dir bool) string {
 	}
 	u := url.URL{Scheme: "file", Path: p}
 	return u.String()
+}
+
+// WarningProbability is the calibrated probability from which a flagged line is a SARIF
+// "warning"; below it (or without a calibration) it is a "note".
+const WarningProbability = 0.5
+
+// sarifMessage says what a flagged line's number is and is not, and its SARIF level.
+func sarifMessage(l *Line, threshold float64, scored int) (msg, level string) {
+	where := fmt.Sprintf("rank %d of %d scored lines in this file", l.Rank, scored)
+	if l.Probability <= 0 {
+		return fmt.Sprintf("Possibly faulty line: risk score %s (flagged from %s), %s. The score ranks lines by the code LM's hidden states; it is not a probability, and a flag is a hint to look, not a found bug.",
+			fmtScore(l.Score), fmtScore(threshold), where), "note"
+	}
+	level = "note"
+	if l.Probability >= WarningProbability {
+		level = "warning"
+	}
+	return fmt.Sprintf("Possibly faulty line: estimated %.0f %% chance that this line is where a bug is, %s (risk score %s). The estimate is calibrated on the validation bugs of the assessor's experiment, inside code known to hold a bug; in code nobody suspects it overstates the risk. A hint to look, not a found bug.",
+		100*l.Probability, where, fmtScore(l.Score)), level
 }

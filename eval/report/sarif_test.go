@@ -151,10 +151,12 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		line, rank int
 		score      float64
 		text       string
-	}{{4, 1, 0.9, "    os.system(cmd)"}, {5, 2, 0.7, nastyCode}} {
+		level      string // "warning" from a calibrated probability of 0.5, else "note"
+		percent    string
+	}{{4, 1, 0.9, "    os.system(cmd)", "warning", "62 %"}, {5, 2, 0.7, nastyCode, "note", "30 %"}} {
 		res := run.Results[i]
 		loc := res.Locations[0].PhysicalLocation
-		if res.RuleID != RuleID || res.RuleIndex != 0 || res.Level != "warning" ||
+		if res.RuleID != RuleID || res.RuleIndex != 0 || res.Level != want.level ||
 			loc.ArtifactLocation.URI != "src/app.py" || loc.ArtifactLocation.Index != 0 ||
 			loc.Region.StartLine != want.line || loc.Region.Snippet.Text != want.text {
 			t.Errorf("result %d = %+v", i, res)
@@ -162,8 +164,9 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		if res.Properties["score"] != want.score || res.Properties["rank"] != float64(want.rank) {
 			t.Errorf("result %d properties = %v", i, res.Properties)
 		}
-		if !strings.Contains(res.Message.Text, fmtScore(want.score)) || !strings.Contains(res.Message.Text, "rank ") {
-			t.Errorf("result %d message %q lacks score or rank", i, res.Message.Text)
+		if !strings.Contains(res.Message.Text, fmtScore(want.score)) || !strings.Contains(res.Message.Text, "rank ") ||
+			!strings.Contains(res.Message.Text, want.percent) || !strings.Contains(res.Message.Text, "not a found bug") {
+			t.Errorf("result %d message %q lacks score, rank, probability or what the number is not", i, res.Message.Text)
 		}
 	}
 	if !strings.Contains(run.Results[0].Message.Text, "Top SAE latents: 37, 5.") {

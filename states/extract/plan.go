@@ -82,9 +82,8 @@ func prepare(r *resolved, tok *tokenizer.Tokenizer, withTemplate bool, index int
 	for i, t := range tokens {
 		w.ids[i] = int32(t.ID)
 	}
-	scorable := make([]bool, len(lines))
-	for i, l := range lines {
-		scorable[i] = datasets.Scorable(l.Text(s.Code))
+	scorable := datasets.ScorableLines(s.Language, s.Code) // one per line of lines (the same split)
+	for i := range lines {
 		if !scorable[i] {
 			w.dropped++
 			continue

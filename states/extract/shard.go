@@ -42,8 +42,9 @@ type Row struct {
 }
 
 // SchemaVersion is written in each shard's key/value metadata ("pttrust.schema") and in the
-// manifest.
-const SchemaVersion = "line_states/1"
+// manifest. Version 2: comment-only lines, continuation lines of multi-line strings and Python
+// docstrings are not scored (datasets.ScorableLines).
+const SchemaVersion = "line_states/2"
 
 // StateColumn names the column of a hook: "state_" + the hook with "." replaced by "_"
 // ("blocks.2.resid_post" -> "state_blocks_2_resid_post").
