@@ -97,42 +97,10 @@ func buildMutants(ctx context.Context, d DataConfig, roots []datasets.Root, seed
 	if len(roots) == 0 {
 		return nil, fmt.Errorf("data: no source trees found on this machine (GOROOT, Python stdlib, JDK src.zip, /usr/include, node_modules)")
 	}
-	walk := datasets.DefaultWalkOptions()
-	walk.MaxFileBytes, walk.MinFileBytes = d.MaxFileBytes, d.MinFileBytes
-	walk.Languages = d.languages()
-	picked := map[datasets.Language]*fileHeap{}
 	salt := fmt.Sprintf("pttrust-experiment:%d:", seed)
-	seen := 0
-	_, err := datasets.Walk(roots, walk, func(f datasets.File) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		seen++
-		if progress != nil && seen%2000 == 0 {
-			fmt.Fprintf(progress, "\rdata: %d files read", seen)
-		}
-		if d.LMHeldOut && datasets.SplitOf(f.Path, lmValFraction, lmTestFraction) == datasets.Train {
-			return nil
-		}
-		h := picked[f.Language]
-		if h == nil {
-			h = &fileHeap{}
-			picked[f.Language] = h
-		}
-		k := hashKey("pick:" + salt + f.Path)
-		if h.Len() < d.FilesPerLanguage {
-			heap.Push(h, keyed{k, f})
-		} else if k < (*h)[0].key {
-			(*h)[0] = keyed{k, f}
-			heap.Fix(h, 0)
-		}
-		return nil
-	})
-	if progress != nil {
-		fmt.Fprintf(progress, "\rdata: %d files read\n", seen)
-	}
+	picked, err := sampleFiles(ctx, roots, d, salt, nil, progress)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, err
 	}
 	opts := datasets.DefaultMutateOptions()
 	opts.Seed = seed
@@ -167,6 +135,53 @@ func buildMutants(ctx context.Context, d DataConfig, roots []datasets.Root, seed
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	return m.Report(), nil
+}
+
+// sampleFiles picks d.FilesPerLanguage files per language from the trees (sizes and languages
+// of d, files outside the LM's training split when d.LMHeldOut): those with the smallest hash of
+// salt and their stable path, in one pass with a bounded heap per language. skip, when set,
+// drops files before they are considered.
+func sampleFiles(ctx context.Context, roots []datasets.Root, d DataConfig, salt string, skip func(datasets.File) bool, progress io.Writer) (map[datasets.Language]*fileHeap, error) {
+	walk := datasets.DefaultWalkOptions()
+	walk.MaxFileBytes, walk.MinFileBytes = d.MaxFileBytes, d.MinFileBytes
+	walk.Languages = d.languages()
+	picked := map[datasets.Language]*fileHeap{}
+	seen := 0
+	_, err := datasets.Walk(roots, walk, func(f datasets.File) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		seen++
+		if progress != nil && seen%2000 == 0 {
+			fmt.Fprintf(progress, "\rdata: %d files read", seen)
+		}
+		if d.LMHeldOut && datasets.SplitOf(f.Path, lmValFraction, lmTestFraction) == datasets.Train {
+			return nil
+		}
+		if skip != nil && skip(f) {
+			return nil
+		}
+		h := picked[f.Language]
+		if h == nil {
+			h = &fileHeap{}
+			picked[f.Language] = h
+		}
+		k := hashKey("pick:" + salt + f.Path)
+		if h.Len() < d.FilesPerLanguage {
+			heap.Push(h, keyed{k, f})
+		} else if k < (*h)[0].key {
+			(*h)[0] = keyed{k, f}
+			heap.Fix(h, 0)
+		}
+		return nil
+	})
+	if progress != nil {
+		fmt.Fprintf(progress, "\rdata: %d files read\n", seen)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	return picked, nil
 }
 
 // hashKey is the first 8 bytes of SHA-256(s), big-endian.
