@@ -13,8 +13,17 @@ import (
 // Percent is the GOGC value applied when the environment does not set GOGC.
 const Percent = 400
 
-// MemoryFraction is the share of physical memory used as the soft limit when GOMEMLIMIT is unset.
-const MemoryFraction = 0.6
+// MemoryFraction is the share of physical memory used as the soft limit when GOMEMLIMIT is
+// unset (at least MinLimit, but never more than MaxFraction of it). A quarter leaves room for a
+// second run beside this one: with 60 % two SmolLM2 runs on a 24 GB machine were killed for
+// memory, each heap having grown to 14 GB of mostly garbage.
+const MemoryFraction = 0.25
+
+// MinLimit is the least soft limit (on machines with little memory, up to MaxFraction of it).
+const MinLimit = 3 << 30
+
+// MaxFraction caps the soft limit whatever MinLimit says.
+const MaxFraction = 0.6
 
 // Apply sets GOGC and the soft memory limit unless GOGC / GOMEMLIMIT are set in the environment,
 // and returns the values in force.
@@ -26,7 +35,7 @@ func Apply() (gcPercent int, memLimit int64) {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		if total := physicalMemory(); total > 0 {
-			memLimit = int64(float64(total) * MemoryFraction)
+			memLimit = min(max(int64(float64(total)*MemoryFraction), MinLimit), int64(float64(total)*MaxFraction))
 			debug.SetMemoryLimit(memLimit)
 		}
 	}

@@ -18,6 +18,11 @@ func TestApply(t *testing.T) {
 	require.Equal(t, Percent, pct)
 	require.Equal(t, Percent, debug.SetGCPercent(Percent))
 	require.Greater(t, limit, int64(1<<28), "a soft limit from physical memory")
+	total := int64(physicalMemory())
+	require.LessOrEqual(t, limit, int64(float64(total)*MaxFraction))
+	if total >= 4*MinLimit {
+		require.InDelta(t, float64(total)*MemoryFraction, float64(limit), 1<<20, "a quarter of the memory")
+	}
 	require.Equal(t, limit, debug.SetMemoryLimit(-1))
 
 	t.Setenv("GOGC", "50")
