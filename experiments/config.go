@@ -153,6 +153,9 @@ type StatesConfig struct {
 	Window int `toml:"window"`
 	// BatchTokens bounds the padded tokens of one forward pass (0 = the extractor's default).
 	BatchTokens int `toml:"batch_tokens"`
+	// ShardSnippets is the number of snippets per states shard (0 = the extractor's 1024). A
+	// killed extraction resumes from its last whole shard: a slow model wants small shards.
+	ShardSnippets int `toml:"shard_snippets"`
 }
 
 // EvalConfig says what the tables report.
@@ -320,6 +323,9 @@ func (c *Config) Validate() error {
 		add("name: empty")
 	}
 	c.Flags.validate(add)
+	if c.States.ShardSnippets < 0 {
+		add("states.shard_snippets: %d is negative", c.States.ShardSnippets)
+	}
 	for _, h := range append([]string{c.States.Hook}, c.States.ExtraHooks...) {
 		if h == "" {
 			continue

@@ -326,6 +326,9 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey string, sta
 	start := time.Now()
 	sc := r.cfg.States
 	key := hashOf(dataKey, r.modelID, r.hooks, sc.Window, sc.BatchTokens, extract.SchemaVersion)
+	if sc.ShardSnippets > 0 { // the rows are the same; the folder's layout is not
+		key = hashOf(key, "shards", sc.ShardSnippets)
+	}
 	if !stats {
 		if full := r.stageDir("states", key); isDone(full) {
 			r.stage(name, full, start)
@@ -346,6 +349,7 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey string, sta
 	cfg := extract.DefaultConfig()
 	cfg.ModelDir, cfg.DataPath, cfg.OutDir = r.modelDir, snippets, dir
 	cfg.Hooks = r.hooks
+	cfg.ShardSnippets = sc.ShardSnippets
 	cfg.NoTokenStats = !stats
 	cfg.Window, cfg.BatchTokens = sc.Window, sc.BatchTokens
 	cfg.Backend = r.cfg.Model.Backend
