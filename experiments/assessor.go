@@ -98,8 +98,8 @@ func LoadAssessor(dir string) (*Assessor, error) {
 	if a.Binding, err = finetune.Load(filepath.Join(dir, BundleBindingDir)); err != nil {
 		return nil, fmt.Errorf("assessor: %w", err)
 	}
-	if a.Binding.InputDim != a.SAE.Config.DSAE {
-		return nil, fmt.Errorf("assessor %s: the binding reads %d features but the SAE has %d latents", dir, a.Binding.InputDim, a.SAE.Config.DSAE)
+	if want := a.Info.Features.dim(a.SAE.Config.DSAE); a.Binding.InputDim != want {
+		return nil, fmt.Errorf("assessor %s: the binding reads %d features but the SAE's %d latents with features %q make %d", dir, a.Binding.InputDim, a.SAE.Config.DSAE, a.Info.Features.String(), want)
 	}
 	p = filepath.Join(dir, BundleExamplesName)
 	if data, err = os.ReadFile(p); err == nil {

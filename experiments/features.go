@@ -19,6 +19,18 @@ type FeaturesConfig struct {
 	Context bool `toml:"context" json:"context"`
 }
 
+// dim is the binding's input width for d state features.
+func (f FeaturesConfig) dim(d int) int {
+	n := d
+	if f.Context {
+		n += 2 * d
+	}
+	if f.TokenStats {
+		n += 4
+	}
+	return n
+}
+
 // Any reports whether anything is appended.
 func (f FeaturesConfig) Any() bool { return f.TokenStats || f.Context }
 

@@ -22,6 +22,7 @@ func TestComposeFeatures(t *testing.T) {
 	require.Equal(t, []float32{5, 6, 3, 4, 0, 0, -3, -4, 1, 0}, got[2], "the next snippet is not a neighbour")
 	require.Equal(t, []float32{7, 8, 0, 0, 0, 0, -5, -6, 2, 0}, got[3])
 	require.Equal(t, "+stats+context", FeaturesConfig{TokenStats: true, Context: true}.String())
+	require.Len(t, got[1], FeaturesConfig{TokenStats: true, Context: true}.dim(2))
 	only := composeFeatures(FeaturesConfig{TokenStats: true}, base, rows, spans)
 	require.Equal(t, []float32{3, 4, -1, -2, 0.5, 0}, only[1])
 }
