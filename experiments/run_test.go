@@ -68,7 +68,9 @@ func TestRunEndToEnd(t *testing.T) {
 	auc, _ := main.Cell(MethodPtTrust, "auroc")
 	t.Logf("hit@3: PtTrust %.3f [%.3f, %.3f], random %.3f; AUROC %.3f [%.3f, %.3f]", pt.Value, pt.CI.Lo, pt.CI.Hi, rnd.Value, auc.Value, auc.CI.Lo, auc.CI.Hi)
 	require.Greater(t, pt.Value, rnd.Value+0.05, "hit@3 clearly above random")
-	require.Greater(t, auc.CI.Lo, 0.55, "line AUROC interval clearly above 0.5 (random)")
+	// Since comment-only lines are no longer scored (they were easy negatives), the tiny model's
+	// line AUROC on this Go-only sample is about 0.56: the interval must exclude chance.
+	require.Greater(t, auc.CI.Lo, 0.5, "line AUROC interval above 0.5 (random)")
 	require.Len(t, res.Main, 2, "held-out files and held-out tasks")
 	require.NotNil(t, res.CrossTask)
 	require.Equal(t, []string{"line_ops", "token_ops"}, res.CrossTask.Train)
