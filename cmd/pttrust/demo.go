@@ -39,5 +39,6 @@ downloaded. Stages are cached in the user cache directory, so a second run is qu
 	f := cmd.Flags()
 	f.StringVar(&o.OutDir, "out", "", "results directory (default ./pttrust-demo)")
 	f.StringVar(&o.WorkDir, "work", "", "cache of stage artifacts (default: the user cache directory, pttrust/demo)")
+	addModelFlags(cmd, &o)
 	return cmd
 }

@@ -21,7 +21,17 @@ type experimentOptions struct {
 	Config  string
 	OutDir  string
 	WorkDir string
-	Model   string
+	// Model overrides [model] dir: a checkpoint folder, a .gguf file or "smollm2".
+	Model string
+	// Hook overrides [states] hook (e.g. blocks.7.resid_post).
+	Hook string
+}
+
+// addModelFlags adds --model and --hook.
+func addModelFlags(cmd *cobra.Command, o *experimentOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.Model, "model", "", "the model: a Hugging Face checkpoint folder, a .gguf file, or smollm2 (the GGUF scripts/models/smollm2.sh caches); overrides the config's [model] dir (default: the embedded tinycoder). Give --out too, so two models' results do not overwrite each other")
+	f.StringVar(&o.Hook, "hook", "", "the state the SAE reads, e.g. blocks.7.resid_post (overrides [states] hook; default: the first quarter of the layers)")
 }
 
 func newExperimentRunCmd() *cobra.Command {
@@ -49,7 +59,7 @@ extraction or SAE training), and experiments on the same model, hook and data sh
 	f := cmd.Flags()
 	f.StringVar(&o.OutDir, "out", "", "results directory (default: the config's out_dir, results/NAME)")
 	f.StringVar(&o.WorkDir, "work", "", "cache of stage artifacts (default: the config's work_dir, work/stages)")
-	f.StringVar(&o.Model, "model", "", "the model (overrides the config's [model] dir; default: the embedded tinycoder); give --out too, so the results of two models do not overwrite each other")
+	addModelFlags(cmd, &o)
 	return cmd
 }
 
@@ -63,6 +73,14 @@ func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiment
 	}
 	if o.Model != "" {
 		cfg.Model.Dir = o.Model
+	}
+	if o.Hook != "" {
+		cfg.States.Hook = o.Hook
+	}
+	if o.Model != "" || o.Hook != "" {
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
 	}
 	if backend != "" {
 		cfg.Model.Backend = backend
