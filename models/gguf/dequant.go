@@ -167,6 +167,16 @@ func scaleMinK4(j int, q []byte) (sc, m byte) {
 	return q[j+4]&0xf | (q[j-4]>>6)<<4, q[j+4]>>4 | (q[j]>>6)<<4
 }
 
+// subScalesK4 returns the scale and min of sub-blocks is and is+1 of a Q4_K/Q5_K block:
+// d·sc and dmin·m, each rounded to float32.
+func subScalesK4(is int, scales []byte, d, dmin float32) (d1, m1, d2, m2 float32) {
+	sc, m := scaleMinK4(is, scales)
+	d1, m1 = float32(d*float32(sc)), float32(dmin*float32(m))
+	sc, m = scaleMinK4(is+1, scales)
+	d2, m2 = float32(d*float32(sc)), float32(dmin*float32(m))
+	return
+}
+
 // deqQ4K: super-block {d, dmin f16; scales[12]; qs[128]} of 8 sub-blocks of 32:
 // x = (d·sc)·nibble - dmin·m.
 func deqQ4K(dst []float32, src []byte) {
@@ -175,10 +185,7 @@ func deqQ4K(dst []float32, src []byte) {
 		blk, y := src[b*size:(b+1)*size], dst[b*qkK:(b+1)*qkK]
 		d, dmin, scales, q := f16(blk), f16(blk[2:]), blk[4:16], blk[16:]
 		for j, is := 0, 0; j < qkK; j, is = j+64, is+2 {
-			sc, m := scaleMinK4(is, scales)
-			d1, m1 := float32(d*float32(sc)), float32(dmin*float32(m))
-			sc, m = scaleMinK4(is+1, scales)
-			d2, m2 := float32(d*float32(sc)), float32(dmin*float32(m))
+			d1, m1, d2, m2 := subScalesK4(is, scales, d, dmin)
 			for l := 0; l < 32; l++ {
 				y[j+l] = float32(d1*float32(q[l]&0xf)) - m1
 				y[j+32+l] = float32(d2*float32(q[l]>>4)) - m2
@@ -197,10 +204,7 @@ func deqQ5K(dst []float32, src []byte) {
 		d, dmin, scales, qh, ql := f16(blk), f16(blk[2:]), blk[4:16], blk[16:48], blk[48:]
 		u1, u2 := byte(1), byte(2)
 		for j, is := 0, 0; j < qkK; j, is = j+64, is+2 {
-			sc, m := scaleMinK4(is, scales)
-			d1, m1 := float32(d*float32(sc)), float32(dmin*float32(m))
-			sc, m = scaleMinK4(is+1, scales)
-			d2, m2 := float32(d*float32(sc)), float32(dmin*float32(m))
+			d1, m1, d2, m2 := subScalesK4(is, scales, d, dmin)
 			for l := 0; l < 32; l++ {
 				h1, h2 := byte(0), byte(0)
 				if qh[l]&u1 != 0 {
