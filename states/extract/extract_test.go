@@ -355,8 +355,11 @@ func TestConfigValidate(t *testing.T) {
 	require.ErrorContains(t, err, "exceeds the model's context of 128")
 }
 
-// NoLookback: the same rows with lookback_ratio NaN, and a different settings hash.
-func TestNoLookback(t *testing.T) {
+// extractBoth extracts a small corpus twice, the second time with change applied to the
+// configuration, and returns the second result and both runs' rows (the same number, and a
+// different settings hash).
+func extractBoth(t *testing.T, change func(*Config)) (*Result, []readRow, []readRow) {
+	t.Helper()
 	m, tok := loadModel(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "snippets.parquet")
@@ -364,13 +367,20 @@ func TestNoLookback(t *testing.T) {
 	cfg := testConfig(data, filepath.Join(dir, "with"))
 	with, err := extractWith(context.Background(), cfg, m, tok, nil)
 	require.NoError(t, err)
-	cfg.OutDir, cfg.NoLookback = filepath.Join(dir, "without"), true
+	cfg.OutDir = filepath.Join(dir, "without")
+	change(&cfg)
 	without, err := extractWith(context.Background(), cfg, m, tok, nil)
 	require.NoError(t, err)
 	require.NotEqual(t, with.Manifest.ConfigHash, without.Manifest.ConfigHash)
-	require.Equal(t, -1, without.Manifest.Settings.AttentionLayer)
 	a, b := readShards(t, filepath.Join(dir, "with")), readShards(t, filepath.Join(dir, "without"))
 	require.Equal(t, len(a), len(b))
+	return without, a, b
+}
+
+// NoLookback: the same rows with lookback_ratio NaN, and a different settings hash.
+func TestNoLookback(t *testing.T) {
+	without, a, b := extractBoth(t, func(c *Config) { c.NoLookback = true })
+	require.Equal(t, -1, without.Manifest.Settings.AttentionLayer)
 	for i := range a {
 		require.True(t, math.IsNaN(float64(b[i].LookbackRatio)))
 		require.False(t, math.IsNaN(float64(a[i].LookbackRatio)))
@@ -382,20 +392,8 @@ func TestNoLookback(t *testing.T) {
 // NoTokenStats: the same states (the pass stops after the hook's block, which never changes
 // them), log-prob and entropy columns NaN, lookback kept, and a different settings hash.
 func TestNoTokenStats(t *testing.T) {
-	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	require.NoError(t, datasets.WriteSnippetSlice(data, corpus(6)))
-	cfg := testConfig(data, filepath.Join(dir, "with"))
-	with, err := extractWith(context.Background(), cfg, m, tok, nil)
-	require.NoError(t, err)
-	cfg.OutDir, cfg.NoTokenStats = filepath.Join(dir, "without"), true
-	without, err := extractWith(context.Background(), cfg, m, tok, nil)
-	require.NoError(t, err)
-	require.NotEqual(t, with.Manifest.ConfigHash, without.Manifest.ConfigHash)
+	without, a, b := extractBoth(t, func(c *Config) { c.NoTokenStats = true })
 	require.True(t, without.Manifest.Settings.NoTokenStats)
-	a, b := readShards(t, filepath.Join(dir, "with")), readShards(t, filepath.Join(dir, "without"))
-	require.Equal(t, len(a), len(b))
 	for i := range a {
 		for _, v := range []float32{b[i].MeanLogProb, b[i].MinLogProb, b[i].MeanEntropy} {
 			require.True(t, math.IsNaN(float64(v)))
