@@ -54,15 +54,14 @@ func Max(xs []float64) float64 {
 `
 
 // plantedLine is "sum += m": a wrong variable (the mean of the next function) where x belongs, an
-// operator family the default binding trains on. The target (issue 7) is the top 3; the shipped
-// assessor does not reach it: measured rank 5 of 25, flagged. Other planted bugs in the same
-// file, same assessor: "len(xs) != 0" for "== 0" 3rd, "len(xs) == 1" 3rd, "d := x + m" 5th,
-// "x <= best" 8th, a foreign inserted line 8th of 26, "acc * n" for "acc / n" 15th,
-// "acc += d * m" 23rd (README, Results). The test keeps the honest bound as a regression guard.
+// operator family the default binding trains on. The target (issue 7) is the top 3. Measured
+// with the assessor shipped since the line rule and flag rule (latents + token statistics):
+// rank 1 of 22 scored lines, flagged (the assessor before them: rank 5 of 25). The test keeps
+// the issue's bound.
 const plantedLine = 12
 
-// The shipped default assessor flags the planted bug and ranks it among the riskiest lines of the
-// file (top 5 of 25; the issue's top 3 is not met, see plantedLine).
+// The shipped default assessor flags the planted bug and ranks it among the three riskiest
+// lines of the file (see plantedLine).
 func TestScorePlantedBugDefaultAssessor(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "stats.go")
@@ -77,7 +76,7 @@ func TestScorePlantedBugDefaultAssessor(t *testing.T) {
 	require.True(t, ln.Scored)
 	t.Logf("planted line rank %d of %d scored lines (score %.3f, threshold %.3f)", ln.Rank, rep.Files[0].Summary().Scored, ln.Score, rep.Threshold)
 	require.True(t, ln.Flagged, "the planted bug is flagged")
-	require.LessOrEqual(t, ln.Rank, 5, "the planted bug is in the top 5")
+	require.LessOrEqual(t, ln.Rank, 3, "the planted bug is in the top 3")
 }
 
 // Every format writes a report; bad files are reported and the others still scored; the exit
