@@ -416,9 +416,11 @@ func (t *trainer) run(ctx context.Context) error {
 			if err := t.stepOn(bt); err != nil {
 				return err
 			}
+			// The position is recorded before anything is saved: a checkpoint written at
+			// this step must say that this batch is done, or a resumed run trains it twice.
 			done++
 			t.st.BatchInEpoch = done
-			return nil
+			return t.afterUpdate()
 		}}
 		err := shuffled(ctx, t.src, cfg.ShuffleBuffer, rng, b.add)
 		if err == nil {
@@ -436,7 +438,8 @@ func (t *trainer) run(ctx context.Context) error {
 	return nil
 }
 
-// stepOn runs one optimizer step on a batch.
+// stepOn runs one optimizer step on a batch and adds its statistics to the eval interval; the
+// caller then records the batch's place in the epoch and calls afterUpdate.
 func (t *trainer) stepOn(bt *batch) error {
 	cfg := t.cfg
 	B, d := cfg.BatchSize, t.s.dim
@@ -487,6 +490,13 @@ func (t *trainer) stepOn(bt *batch) error {
 	a.DistSum += float64(stats[statDistSum])
 	a.HingeSum += float64(stats[statHinge])
 	a.Contrast = contrast
+	return nil
+}
+
+// afterUpdate closes a step once the run state says where it ends (step, lines, batch of the
+// epoch): the eval interval, the periodic checkpoint, the test hook.
+func (t *trainer) afterUpdate() error {
+	cfg := t.cfg
 	if t.st.Step%cfg.EvalEvery == 0 {
 		t.record()
 	}
