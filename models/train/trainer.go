@@ -177,7 +177,13 @@ func (t *Trainer) Run(ctx context.Context) error {
 }
 
 // Evaluate computes the mean loss over the first EvalSequences windows of each validation stream.
+// It runs once per step: when the validation rows of the current step are already recorded (a
+// rerun of a finished run, or an export of a checkpoint that was evaluated) it adds nothing, so
+// the log holds each step once.
 func (t *Trainer) Evaluate() error {
+	if n := len(t.evals); n > 0 && t.evals[n-1].Step == t.step {
+		return nil
+	}
 	langs := make([]string, 0, len(t.val))
 	for l := range t.val {
 		langs = append(langs, l)
