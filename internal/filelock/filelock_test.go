@@ -1,6 +1,7 @@
 package filelock
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,4 +62,24 @@ func TestLockReleasedWhenProcessDies(t *testing.T) {
 		t.Fatal("the lock of a killed process was not released")
 	}
 	_ = cmd.Wait()
+}
+
+// TryAcquire does not wait: a second holder is refused at once with what the first recorded;
+// once the first unlocks, the lock is free again.
+func TestTryAcquire(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no flock")
+	}
+	p := filepath.Join(t.TempDir(), "sub", ".out.lock")
+	a, err := TryAcquire(p, "experiment one")
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = TryAcquire(p, "experiment two")
+	require.ErrorIs(t, err, ErrBusy)
+	require.ErrorContains(t, err, fmt.Sprintf("pid %d, experiment one", os.Getpid()))
+	require.Less(t, time.Since(start), time.Second, "no wait")
+	require.NoError(t, a.Unlock())
+	b, err := TryAcquire(p, "experiment two")
+	require.NoError(t, err)
+	require.NoError(t, b.Unlock())
 }
