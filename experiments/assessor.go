@@ -112,21 +112,20 @@ func LoadAssessor(dir string) (*Assessor, error) {
 	return a, nil
 }
 
-// saveAssessor writes the main binding, the SAE and the latents' nearest examples as a bundle.
+// saveAssessor writes the main binding, the SAE and the latents' nearest examples as a bundle
+// into dir (a folder of the results being written, which replaces the old results as a whole).
 func (r *runner) saveAssessor(dir string, binding *finetune.Assessor) error {
-	tmp := dir + ".tmp"
-	os.RemoveAll(tmp)
-	if err := copyFiles(r.saeDir, filepath.Join(tmp, BundleSAEDir)); err != nil {
+	if err := copyFiles(r.saeDir, filepath.Join(dir, BundleSAEDir)); err != nil {
 		return err
 	}
-	if err := binding.Save(filepath.Join(tmp, BundleBindingDir)); err != nil {
+	if err := binding.Save(filepath.Join(dir, BundleBindingDir)); err != nil {
 		return err
 	}
 	ex, err := r.latentExamples()
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(tmp, BundleExamplesName), ex); err != nil {
+	if err := writeJSON(filepath.Join(dir, BundleExamplesName), ex); err != nil {
 		return err
 	}
 	modelID, err := modelIdentity(r.modelDir)
@@ -135,13 +134,7 @@ func (r *runner) saveAssessor(dir string, binding *finetune.Assessor) error {
 	}
 	info := BundleInfo{Experiment: r.cfg.Name, ConfigHash: hashOf(r.cfg), Model: r.modelName(), ModelID: modelID,
 		Hook: r.hook, Threshold: binding.Threshold, Flags: &r.flags, Features: r.cfg.Features, Seed: r.cfg.Seed, Code: buildinfo.Get()}
-	if err := writeJSON(filepath.Join(tmp, BundleConfigName), info); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dir)
+	return writeJSON(filepath.Join(dir, BundleConfigName), info)
 }
 
 // latentExamples finds, for each SAE latent, the train-split lines with the highest activation

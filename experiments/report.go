@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,14 +17,25 @@ const (
 	AssessorDir     = "assessor"
 )
 
-// write saves the tables, matrices, plots, results.md and the main assessor: the main tables
-// (<test set>.csv/.png), the transfer tables (transfer_<name>), the cross matrices
-// (cross_<field>), then the notes and the stages' times.
+// writeFault, when set (tests), is called after the tables and results.md are written and
+// before the assessor: an injected write error there.
+var writeFault func() error
+
+// write replaces OutDir as a whole (atomicfile.WriteDir: the files go to a temporary folder
+// beside it, which then takes its place in one rename), so that a reader sees the previous
+// results or these, never a mix, and a failed write (a full disk) leaves the previous ones.
 func (r *runner) write(main *finetune.Assessor) error {
-	out := r.cfg.OutDir
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	err := atomicfile.WriteDir(r.cfg.OutDir, func(tmp string) error { return r.writeInto(tmp, main) })
+	if err != nil {
+		return fmt.Errorf("writing the results to %s (left as it was): %w", r.cfg.OutDir, err)
 	}
+	return nil
+}
+
+// writeInto saves the tables, matrices, plots, results.md and the main assessor into out: the
+// main tables (<test set>.csv/.png), the transfer tables (transfer_<name>), the cross matrices
+// (cross_<field>), then the notes and the stages' times.
+func (r *runner) writeInto(out string, main *finetune.Assessor) error {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Results: %s\n\n", r.cfg.Name)
 	fmt.Fprintf(&md, "Made by %s; model %s, hook `%s`, seed %d. Values are on the test split; brackets are 95 %% bootstrap intervals over snippets (%d resamples); n is the number of buggy snippets. Thresholds for F1 are chosen on the validation split by the Youden index, for every method alike (an assessor trained elsewhere keeps its own).\n\n",
@@ -91,6 +101,11 @@ func (r *runner) write(main *finetune.Assessor) error {
 	r.res.Markdown = md.String()
 	if err := atomicfile.WriteFile(filepath.Join(out, ResultsMarkdown), []byte(r.res.Markdown)); err != nil {
 		return err
+	}
+	if writeFault != nil {
+		if err := writeFault(); err != nil {
+			return err
+		}
 	}
 	return r.saveAssessor(filepath.Join(out, AssessorDir), main)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/internal/atomicfile"
+	"github.com/pttrust/pttrust/internal/filelock"
 	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
@@ -109,11 +112,40 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	lock, err := lockOut(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", cfg.Name, err)
+	}
+	defer lock.Unlock()
 	r := &runner{cfg: cfg, progress: progress, res: &Result{OutDir: cfg.OutDir}}
 	if err := r.run(ctx); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", cfg.Name, err)
 	}
 	return r.res, nil
+}
+
+// lockOut takes the lock of the results folder for the whole run (a hidden ".<name>.lock" beside
+// it, dropped by the kernel if the run is killed): a second run into the same folder is refused
+// at once, with the holder's pid and experiment, instead of mixing its files in. It then removes
+// the temporary folders that killed runs left beside it.
+func lockOut(cfg Config) (*filelock.Lock, error) {
+	out := filepath.Clean(cfg.OutDir)
+	base := filepath.Base(out)
+	if base == "." || base == ".." || base == string(filepath.Separator) {
+		return nil, fmt.Errorf("results folder %q: name a folder of its own (it is replaced as a whole)", cfg.OutDir)
+	}
+	lock, err := filelock.TryAcquire(filepath.Join(filepath.Dir(out), "."+base+".lock"), "experiment "+cfg.Name)
+	if errors.Is(err, filelock.ErrBusy) {
+		return nil, fmt.Errorf("results folder %s is %w; wait for it to finish or choose another --out", cfg.OutDir, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.RemoveStale(out); err != nil {
+		lock.Unlock()
+		return nil, fmt.Errorf("results folder %s: removing what a killed run left: %w", cfg.OutDir, err)
+	}
+	return lock, nil
 }
 
 func (r *runner) run(ctx context.Context) error {

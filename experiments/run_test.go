@@ -97,6 +97,8 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	require.Equal(t, tables(res.Markdown), tables(res2.Markdown))
 	require.True(t, slices.ContainsFunc(eval.MetricNames(), func(s string) bool { return s == "hit@3" }))
+
+	checkWholeResults(t, cfg)
 }
 
 // tables is results.md without its stage timings.
@@ -151,8 +153,9 @@ func testScore(t *testing.T, assessor string) {
 		}
 	}
 	slices.Sort(ranks)
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7}, ranks, "7 scorable lines, each ranked once")
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, ranks, "6 scorable lines, each ranked once")
 	require.False(t, f.Lines[1].Scored, "blank line")
+	require.False(t, f.Lines[2].Scored, "comment-only line")
 	require.False(t, f.Lines[7].Scored, "lone brace")
 	for i, want := range []string{"", "binary file", "no such file", "unsupported file type", "empty file", "not valid UTF-8", "too large"} {
 		if want != "" {
