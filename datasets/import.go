@@ -185,8 +185,14 @@ func (im *importer) pair(r record) error {
 		im.rep.problem(r.where, "unknown_language", "unknown language %q (known: %v)", r.lang, AllLanguages)
 		return nil
 	}
+	// A byte-order mark is no code: dropped, so that a mark in only one version (an editor's
+	// habit) is no change of line 1.
+	r.buggy, r.fixed = strings.TrimPrefix(r.buggy, "\uFEFF"), strings.TrimPrefix(r.fixed, "\uFEFF")
 	for _, v := range []struct{ name, code string }{{"buggy", r.buggy}, {"fixed", r.fixed}} {
 		switch {
+		case len(v.code) > o.MaxCodeBytes: // before the other checks: a cut version may look broken
+			im.rep.problem(r.where, "too_large", "the %s version is %d bytes (max %d)", v.name, len(v.code), o.MaxCodeBytes)
+			return nil
 		case v.code == "":
 			im.rep.problem(r.where, "empty", "the %s version is empty", v.name)
 			return nil
@@ -195,9 +201,6 @@ func (im *importer) pair(r record) error {
 			return nil
 		case strings.IndexByte(v.code, 0) >= 0:
 			im.rep.problem(r.where, "binary", "the %s version holds a NUL byte", v.name)
-			return nil
-		case len(v.code) > o.MaxCodeBytes:
-			im.rep.problem(r.where, "too_large", "the %s version is %d bytes (max %d)", v.name, len(v.code), o.MaxCodeBytes)
 			return nil
 		}
 		for i, l := range CodeLines(v.code) {

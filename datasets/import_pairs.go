@@ -2,7 +2,7 @@ package datasets
 
 import (
 	"encoding/csv"
-
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -160,14 +160,14 @@ func (im *importer) pairs() error {
 			}
 			l = im.opts.Language
 		}
-		b, msg, ok := im.readCode(filepath.Join(buggyDir, filepath.FromSlash(rel)))
-		if !ok {
-			im.rep.problem(w, "unreadable", "%s", msg)
+		b, kind, msg := im.readCode(filepath.Join(buggyDir, filepath.FromSlash(rel)), "buggy")
+		if kind != "" {
+			im.rep.problem(w, kind, "%s", msg)
 			continue
 		}
-		fx, msg, ok := im.readCode(fp)
-		if !ok {
-			im.rep.problem(w, "unreadable", "%s", msg)
+		fx, kind, msg := im.readCode(fp, "fixed")
+		if kind != "" {
+			im.rep.problem(w, kind, "%s", msg)
 			continue
 		}
 		if l == C && strings.EqualFold(filepath.Ext(rel), ".h") && (hasCPP(b) || hasCPP(fx)) {
@@ -182,29 +182,48 @@ func (im *importer) pairs() error {
 	return nil
 }
 
-// readCode reads a file of at most MaxCodeBytes + 1 bytes (pair reports a longer one).
-func (im *importer) readCode(p string) (code, msg string, ok bool) {
+// readCode reads the given version of a pair from p. A file over MaxCodeBytes is not read: it is
+// reported ("too_large") with its real size; a file that cannot be read is "unreadable". kind is
+// empty when code was read.
+func (im *importer) readCode(p, version string) (code, kind, msg string) {
 	f, err := os.Open(p)
 	if err != nil {
-		return "", err.Error(), false
+		if target, lerr := os.Readlink(p); lerr == nil {
+			return "", "unreadable", fmt.Sprintf("%s is a symbolic link to %s: %v", p, target, errors.Unwrap(err))
+		}
+		return "", "unreadable", err.Error()
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, int64(im.opts.MaxCodeBytes)+1))
-	if err != nil {
-		return "", err.Error(), false
+	limit := int64(im.opts.MaxCodeBytes)
+	if info, err := f.Stat(); err == nil && info.Size() > limit {
+		return "", "too_large", fmt.Sprintf("the %s version is %d bytes (max %d)", version, info.Size(), limit)
 	}
-	return string(data), "", true
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", "unreadable", fmt.Sprintf("%s: %v", p, err)
+	}
+	if int64(len(data)) > limit { // it grew since the Stat, or it is no regular file
+		return "", "too_large", fmt.Sprintf("the %s version is over %d bytes", version, limit)
+	}
+	return string(data), "", ""
 }
 
-// listFiles lists the regular files below dir, slash-separated and relative to it, in name
-// order.
+// listFiles lists the files below dir, slash-separated and relative to it, in name order: the
+// regular files and the symbolic links that do not lead to a folder (a link to a file is read
+// through; a broken one is listed, so that reading it reports the problem, instead of its pair
+// being reported as missing a twin).
 func listFiles(dir string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
+		keep := d.Type().IsRegular()
+		if d.Type()&fs.ModeSymlink != 0 {
+			info, err := os.Stat(p)
+			keep = err != nil || !info.IsDir()
+		}
+		if keep {
 			rel, err := filepath.Rel(dir, p)
 			if err != nil {
 				return err
