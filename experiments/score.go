@@ -100,7 +100,24 @@ func NewScorer(opts ScoreOptions) (*Scorer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	return &Scorer{opts: opts, assessor: a, model: m, tok: tok, modelDir: mdir}, nil
+	s := &Scorer{opts: opts, assessor: a, model: m, tok: tok, modelDir: mdir}
+	// The assessor must be readable from this model before any file is tried: a bad hook (say,
+	// a layer the model does not have) would otherwise fail every file and score nothing.
+	if _, _, err := extract.Lines(context.Background(), m, tok, s.extractConfig(), nil); err != nil {
+		return nil, fmt.Errorf("score: the assessor %s reads hook %q of %s, which this model cannot give: %w", adir, a.Info.Hook, mdir, err)
+	}
+	if a.SAE.Config.DIn != m.Config.DModel {
+		return nil, fmt.Errorf("score: the assessor %s's SAE reads %d-dim states, but %s's hook %q gives %d", adir, a.SAE.Config.DIn, mdir, a.Info.Hook, m.Config.DModel)
+	}
+	return s, nil
+}
+
+// extractConfig is how a file's line states are extracted for the assessor.
+func (s *Scorer) extractConfig() extract.Config {
+	ec := extract.DefaultConfig()
+	ec.Hooks = []string{s.assessor.Info.Hook}
+	ec.NoLookback = true
+	return ec
 }
 
 // Score scores the files and returns the report; err wraps ErrUnreadable when some file could
@@ -178,10 +195,7 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 	for i := range snip.OriginalLine {
 		snip.OriginalLine[i] = int32(i)
 	}
-	ec := extract.DefaultConfig()
-	ec.Hooks = []string{s.assessor.Info.Hook}
-	ec.NoLookback = true
-	rows, problems, err := extract.Lines(ctx, s.model, s.tok, ec, []datasets.Snippet{snip})
+	rows, problems, err := extract.Lines(ctx, s.model, s.tok, s.extractConfig(), []datasets.Snippet{snip})
 	if err != nil {
 		f.Error = err.Error()
 		return f, nil

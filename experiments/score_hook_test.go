@@ -1,0 +1,51 @@
+package experiments
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// copyBundle copies the shipped assessor to a temporary folder with its cfg.json's hook replaced.
+func copyBundle(t *testing.T, hook string) string {
+	t.Helper()
+	src, err := DefaultAssessorDir()
+	require.NoError(t, err)
+	dst := filepath.Join(t.TempDir(), "assessor")
+	require.NoError(t, os.CopyFS(dst, os.DirFS(src)))
+	p := filepath.Join(dst, BundleConfigName)
+	data, err := os.ReadFile(p)
+	require.NoError(t, err)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(data, &info))
+	info["hook"] = hook
+	data, err = json.Marshal(info)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(p, data, 0o644))
+	return dst
+}
+
+// An assessor whose hook the model cannot give (a layer it does not have, a hook without one
+// vector per token) is refused when the scorer is made, naming the assessor and the hook, instead
+// of every file failing and the run scoring nothing with exit code 0.
+func TestScorerRefusesAssessorWithBadHook(t *testing.T) {
+	for hook, want := range map[string]string{
+		"blocks.99.resid_post": "out of range",
+		"logits":               "no single state vector per token",
+	} {
+		dir := copyBundle(t, hook)
+		opts := DefaultScoreOptions()
+		opts.AssessorDir = dir
+		_, err := NewScorer(opts)
+		t.Log(err)
+		require.ErrorContains(t, err, dir, hook)
+		require.ErrorContains(t, err, `hook "`+hook+`"`, hook)
+		require.ErrorContains(t, err, want, hook)
+	}
+	// The shipped hook still works.
+	_, err := NewScorer(DefaultScoreOptions())
+	require.NoError(t, err)
+}
