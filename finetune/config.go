@@ -139,6 +139,9 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
+// MaxEpochs bounds epochs and patience.
+const MaxEpochs = 100_000
+
 // Validate reports the first invalid field by its TOML name.
 func (c *Config) Validate() error {
 	for _, p := range []struct {
@@ -155,6 +158,16 @@ func (c *Config) Validate() error {
 	}{{"sinkhorn_iters", c.SinkhornIters}, {"relevance_window", c.RelevanceWindow}, {"patience", c.Patience}} {
 		if p.v < 0 {
 			return fmt.Errorf("%s must be >= 0, got %d", p.name, p.v)
+		}
+	}
+	for _, p := range []struct {
+		name   string
+		v, max int
+	}{{"epochs", c.Epochs, MaxEpochs}, {"patience", c.Patience, MaxEpochs}, {"layers", c.Layers, 64},
+		{"hidden", c.Hidden, 1 << 16}, {"batch_size", c.BatchSize, 1 << 16}, {"max_lines", c.MaxLines, 1 << 16},
+		{"sinkhorn_iters", c.SinkhornIters, 10_000}, {"relevance_window", c.RelevanceWindow, 1 << 16}} {
+		if p.v > p.max { // a typo, not a plan: it would run for ever or fail to allocate
+			return fmt.Errorf("%s must be at most %d, got %d", p.name, p.max, p.v)
 		}
 	}
 	if c.MaxLines < 2 {

@@ -1,6 +1,7 @@
 package finetune
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,10 @@ func TestValidateNamesField(t *testing.T) {
 		{"layers", func(c *Config) { c.Layers = 0 }},
 		{"hidden", func(c *Config) { c.Hidden = -1 }},
 		{"epochs", func(c *Config) { c.Epochs = 0 }},
+		{"epochs", func(c *Config) { c.Epochs = math.MaxInt64 }},
+		{"batch_size", func(c *Config) { c.BatchSize = 1 << 40 }},
+		{"hidden", func(c *Config) { c.Hidden = 1 << 30 }},
+		{"patience", func(c *Config) { c.Patience = math.MaxInt }},
 		{"batch_size", func(c *Config) { c.BatchSize = 0 }},
 		{"max_lines", func(c *Config) { c.MaxLines = 1 }},
 		{"sinkhorn_iters", func(c *Config) { c.SinkhornIters = -1 }},

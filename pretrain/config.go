@@ -124,6 +124,9 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
+// MaxEpochs bounds epochs and cold_start_epochs.
+const MaxEpochs = 100_000
+
 // Validate checks every field that does not need the data; errors name the fields by their
 // TOML keys. K against the number of latents is checked again once the input dimension is known
 // (LatentsPerDim).
@@ -146,6 +149,17 @@ func (c *Config) Validate() error {
 		{"cold_start_epochs", c.ColdStartEpochs}, {"aux_k", c.AuxK}, {"checkpoint_every", c.CheckpointEvery}} {
 		if p.v < 0 {
 			bad("%s must be >= 0, got %d", p.name, p.v)
+		}
+	}
+	for _, p := range []struct {
+		name   string
+		v, max int
+	}{{"epochs", c.Epochs, MaxEpochs}, {"cold_start_epochs", c.ColdStartEpochs, MaxEpochs},
+		{"batch_size", c.BatchSize, 1 << 20}, {"shuffle_buffer", c.ShuffleBuffer, 1 << 26},
+		{"b_pre_samples", c.BPreSamples, 1 << 24}, {"latents", c.Latents, 1 << 24},
+		{"latents_per_dim", c.LatentsPerDim, 1 << 10}, {"k", c.K, 1 << 24}, {"aux_k", c.AuxK, 1 << 24}} {
+		if p.v > p.max { // a typo, not a plan: it would run for ever or fail to allocate
+			bad("%s must be at most %d, got %d", p.name, p.max, p.v)
 		}
 	}
 	if c.Latents == 0 && c.LatentsPerDim == 0 {

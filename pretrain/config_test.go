@@ -50,6 +50,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		"out_dir = \"\"\n":                   "out_dir must be set",
 		"batch_size = \"big\"\n":             "batch_size",
 		"aux_k = -1\ndead_after_lines = 0\n": "aux_k must be >= 0",
+		"epochs = 9223372036854775807\n":     "epochs must be at most 100000, got 9223372036854775807",
+		"batch_size = 4611686018427387904\n": "batch_size must be at most 1048576",
+		"latents = 1099511627776\n":          "latents must be at most 16777216",
 	} {
 		p := write("bad.toml", body)
 		_, err := LoadConfig(p)
