@@ -99,3 +99,19 @@ func (w *killWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// An output folder that cannot be written fails the run before the data is read or a step is
+// trained, naming out_dir.
+func TestRunUnwritableOutDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.OutDir = filepath.Join(file, "out")
+	cfg.Data.StatesDir, cfg.Data.Hook = filepath.Join(t.TempDir(), "no-states-here"), "blocks.1.resid_post"
+	_, err := Run(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "out_dir "+cfg.OutDir+" cannot be written") {
+		t.Fatalf("err = %v", err)
+	}
+}

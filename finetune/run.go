@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pttrust/pttrust/internal/atomicfile"
 	"github.com/pttrust/pttrust/pretrain"
 )
 
@@ -18,6 +19,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Assessor, error)
 	}
 	if err := cfg.ValidateData(); err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
+	}
+	if err := atomicfile.CheckWritable(cfg.OutDir); err != nil { // fail now, not after training
+		return nil, fmt.Errorf("finetune: out_dir %s cannot be written: %w", cfg.OutDir, err)
 	}
 	d := cfg.Data
 	var load func(split string) ([]List, error)

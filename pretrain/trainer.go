@@ -173,6 +173,18 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 }
 
 func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, afterStep func(int)) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("pretrain: %w", err)
+	}
+	// Fail now, not after the training, when the artifacts or checkpoints cannot be written.
+	for _, d := range []struct{ key, dir string }{{"out_dir", cfg.OutDir}, {"work_dir", cfg.WorkDir}} {
+		if d.dir == "" {
+			continue
+		}
+		if err := atomicfile.CheckWritable(d.dir); err != nil {
+			return nil, fmt.Errorf("pretrain: %s %s cannot be written: %w", d.key, d.dir, err)
+		}
+	}
 	t, resumed, err := newTrainer(ctx, cfg, src, progress)
 	if err != nil {
 		return nil, err

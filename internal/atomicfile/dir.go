@@ -137,3 +137,18 @@ func RemoveStale(dir string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckWritable makes sure dir exists (creating it and its parents) and that a file can be
+// created in it, so that a long job fails at its start rather than when it saves its result.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -151,3 +151,15 @@ func TestWriteDirReadersNeverSeeAMix(t *testing.T) {
 	a, _ := readVersion(t, dir)
 	require.Equal(t, "50", strings.TrimSpace(a))
 }
+
+// CheckWritable creates a missing folder and leaves nothing in it; a path below a file fails.
+func TestCheckWritable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	require.NoError(t, CheckWritable(dir))
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, ents)
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, WriteFile(file, nil))
+	require.ErrorContains(t, CheckWritable(filepath.Join(file, "out")), "not a directory")
+}
