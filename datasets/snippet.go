@@ -151,8 +151,9 @@ const (
 // the first invalid row, or an error of produce, aborts the write. The write is atomic: rows go
 // to a temporary file in the same directory that is renamed over path only when complete, so a
 // failed or interrupted write leaves no file (and an older file at path untouched). Rows are
-// streamed in row groups of at most 1024 rows and about 32 MB of code, zstd-compressed; the
-// bytes depend only on the rows.
+// streamed in row groups of at most 1024 rows and about 32 MB of code, zstd-compressed, and each
+// row group's row count and SHA-256 are recorded in the metadata (snippetDigestKey) for the
+// reader to check; the bytes depend only on the rows.
 func WriteSnippets(path string, produce func(write func(Snippet) error) error) (int, error) {
 	n := 0
 	err := atomicfile.Write(path, func(w io.Writer) error {
@@ -165,7 +166,8 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 		seen := map[string]struct{}{}
 		buf := make([]Snippet, 0, 64)
 		groupBytes := 0 // code bytes in the open row group
-		flush := func() error {
+		digests := newGroupHasher()
+		put := func() error { // hands the buffered rows to the writer
 			if len(buf) == 0 {
 				return nil
 			}
@@ -174,11 +176,15 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 			}
 			clear(buf)
 			buf = buf[:0]
-			if groupBytes >= snippetBytesPerGroup {
-				groupBytes = 0
-				return pw.Flush() // end the row group early: long programs
-			}
 			return nil
+		}
+		endGroup := func() error { // every row group ends here, so that digests match groups
+			if err := put(); err != nil {
+				return err
+			}
+			digests.end()
+			groupBytes = 0
+			return pw.Flush()
 		}
 		write := func(s Snippet) error {
 			if err := s.Validate(); err != nil {
@@ -189,19 +195,24 @@ func WriteSnippets(path string, produce func(write func(Snippet) error) error) (
 			}
 			seen[s.ID] = struct{}{}
 			buf = append(buf, s)
+			digests.add(&s)
 			groupBytes += len(s.Code)
 			n++
-			if len(buf) == cap(buf) || groupBytes >= snippetBytesPerGroup {
-				return flush()
+			if digests.rows == snippetRowsPerGroup || groupBytes >= snippetBytesPerGroup {
+				return endGroup() // long programs end a group early
+			}
+			if len(buf) == cap(buf) {
+				return put()
 			}
 			return nil
 		}
 		if err := produce(write); err != nil {
 			return err
 		}
-		if err := flush(); err != nil {
+		if err := endGroup(); err != nil {
 			return err
 		}
+		pw.SetKeyValueMetadata(snippetDigestKey, digests.metadata())
 		return pw.Close()
 	})
 	if err != nil {
@@ -226,7 +237,8 @@ func WriteSnippetSlice(path string, rows []Snippet) error {
 // ReadSnippets streams the rows of a snippets file to fn, in file order, one row group in
 // memory at a time. Each row is validated. A file that is not Parquet, is truncated or
 // corrupt, or lacks a column of Snippet gives an error naming the file (and the row where one
-// is to blame). fn may return StopWalk to end early without error.
+// is to blame); a row group whose rows differ from the digest its writer recorded is an error
+// before any of its rows is handed out (files written before the digests are read unchecked). fn may return StopWalk to end early without error.
 func ReadSnippets(path string, fn func(Snippet) error) error {
 	rows := 0
 	err := ScanSnippets(path, 0, func(row int, s Snippet) error {
@@ -265,19 +277,30 @@ func CountSnippets(path string) (n int, err error) {
 // row and go on. The file errors are those of ReadSnippets.
 func ScanSnippets(path string, from int, fn func(row int, s Snippet) error) error {
 	return withSnippetFile(path, func(pf *parquet.File) error {
+		digests, err := fileDigests(path, pf)
+		if err != nil {
+			return err
+		}
 		row := 0
 		buf := make([]Snippet, 64)
-		for _, rg := range pf.RowGroups() {
+		var group []Snippet
+		for g, rg := range pf.RowGroups() {
 			if n := int(rg.NumRows()); row+n <= from {
 				row += n
 				continue
 			}
 			r := parquet.NewGenericRowGroupReader[Snippet](rg)
+			// With digests, the whole group is read and checked before a row is handed out;
+			// without (older files), rows are handed out as they are read.
+			first := row
+			group = group[:0]
 			for {
 				clear(buf) // fn may keep rows: never let the reader reuse their slices
 				k, rerr := r.Read(buf)
 				for i := range k {
-					if row >= from {
+					if digests != nil {
+						group = append(group, buf[i])
+					} else if row >= from {
 						if err := fn(row, buf[i]); err != nil {
 							r.Close()
 							return err
@@ -296,6 +319,20 @@ func ScanSnippets(path string, from int, fn func(row int, s Snippet) error) erro
 			if err := r.Close(); err != nil {
 				return fmt.Errorf("datasets: snippets %s: %w", path, err)
 			}
+			if digests == nil {
+				continue
+			}
+			if err := checkGroup(path, g, first, group, digests[g]); err != nil {
+				return err
+			}
+			for i := range group {
+				if first+i >= from {
+					if err := fn(first+i, group[i]); err != nil {
+						return err
+					}
+				}
+			}
+			clear(group) // the rows belong to fn now
 		}
 		return nil
 	})
