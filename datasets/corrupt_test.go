@@ -40,9 +40,8 @@ func sweepRows(seed uint64, n int) []Snippet {
 // In one process, 3000 randomly corrupted snippet files (1 to 4 bytes overwritten anywhere: page
 // data, page headers, footer) are each either read exactly as written or an error: never rows
 // with other values. Before the row-group digests, 7 of these 3000 were read without error with
-// wrong values (parquet-go checks page CRCs but not page headers or the footer, and on a byte-array
-// page whose offsets disagree with its value count only prints a warning and reads on from its
-// buffer pool, which holds what an earlier file left).
+// wrong values (category, group or original_line values of the same file in the wrong rows): each
+// had a byte of the footer changed, which parquet-go does not checksum (it checks page CRCs).
 func TestCorruptSnippetFilesAreErrors(t *testing.T) {
 	dir := t.TempDir()
 	var files [][]byte
