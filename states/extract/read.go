@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +78,18 @@ func scanShard(path string, sh ShardInfo, t reflect.Type, nStates int, fn func(R
 	}
 	if info.Size() != sh.Bytes {
 		return fmt.Errorf("states %s: %d bytes, the manifest says %d (truncated or replaced?)", path, info.Size(), sh.Bytes)
+	}
+	// The whole shard against the manifest's SHA-256 before a row is decoded: parquet-go checks
+	// page CRCs but not page headers or the footer, so a corrupt shard could otherwise read
+	// without an error with values in the wrong rows.
+	if sh.SHA256 != "" {
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return fmt.Errorf("states %s: %w", path, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != sh.SHA256 {
+			return fmt.Errorf("states %s: corrupt shard: its SHA-256 is %s, the manifest says %s (rerun pttrust states extract into a fresh folder)", path, got, sh.SHA256)
+		}
 	}
 	pf, err := parquet.OpenFile(f, info.Size())
 	if err != nil {
