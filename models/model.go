@@ -401,7 +401,10 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 		m.touch(key)
 		return e, nil
 	}
-	capacity := int(max(1, min(maxGraphs, maxGraphBytes/max(1, 4*m.Config.NumParams()))))
+	capacity := maxGraphs
+	if weightsAsConstants() { // each graph then holds its own copy of the weights
+		capacity = int(max(1, min(maxGraphs, maxGraphBytes/max(1, 4*m.Config.NumParams()))))
+	}
 	for len(m.lru) >= capacity {
 		old := m.lru[0]
 		m.lru = m.lru[1:]
@@ -410,6 +413,12 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 	}
 	cfg := m.Config
 	e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, inputs []*Node) []*Node {
+		if !weightsAsConstants() {
+			// Weights enter as parameters fed from the store's tensors, shared by every compiled
+			// graph; the pure-Go backend would otherwise embed a copy in each (inference mode).
+			// The pass has no dropout or other training-only behaviour.
+			scope.SetTraining(inputs[0].Graph(), true)
+		}
 		var start, pos *Node
 		next := 1
 		if p.needsStart() {
@@ -456,3 +465,10 @@ func (m *Model) ResetCompiled() {
 	}
 	m.execs, m.lru = map[string]*model.Exec{}, nil
 }
+
+// WeightsEnv set to "const" makes compiled graphs embed the weights as constants (each graph its
+// own copy, as GoMLX's pure-Go backend does in inference mode) instead of sharing them as
+// parameters; for comparisons.
+const WeightsEnv = "PTTRUST_WEIGHTS"
+
+func weightsAsConstants() bool { return os.Getenv(WeightsEnv) == "const" }
