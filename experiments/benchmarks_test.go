@@ -151,15 +151,20 @@ func TestBenchmarkExperimentsEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	debugbench, humanevalpack := sampleBenchmarks(t, filepath.Join(dir, "benchmarks"), 30, 4)
 	work := filepath.Join(dir, "work")
-	wantMethods := []string{MethodPtTrust}
+	// DebugBench: main table, transfer to HumanEvalPack's cpp/java/python, three matrices.
+	db := shrink(t, "debugbench.toml", work, filepath.Join(dir, "results", "debugbench"), debugbench, humanevalpack)
+	require.True(t, db.Features.TokenStats, "the shipped benchmark files bind latents + token statistics (the default recipe)")
+	// PtTrust with the default recipe, the paper's latents-only binding beside it, every
+	// baseline with the raw-states probe also given the same extras, then the shipped assessor.
+	wantMethods := []string{MethodPtTrust, MethodPtTrustLatents}
 	for _, b := range AllBaselines {
 		wantMethods = append(wantMethods, methodLabel[b])
+		if b == "probe_raw" {
+			wantMethods = append(wantMethods, methodLabel[b]+" +stats")
+		}
 	}
 	wantMethods = append(wantMethods, "PtTrust, shipped default assessor (trained on mutants)")
 	methods := func(rows []string) []string { return rows }
-
-	// DebugBench: main table, transfer to HumanEvalPack's cpp/java/python, three matrices.
-	db := shrink(t, "debugbench.toml", work, filepath.Join(dir, "results", "debugbench"), debugbench, humanevalpack)
 	var log strings.Builder
 	res, err := Run(context.Background(), db, &log)
 	require.NoError(t, err, log.String())

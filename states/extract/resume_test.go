@@ -139,8 +139,12 @@ func TestResumeAfterKill(t *testing.T) {
 	require.Len(t, ents, 9, "8 shards and the manifest, no debris")
 }
 
-// Peak RSS for 1x and 10x the input stays flat (within 10 %): snippets are streamed and at most
-// one shard of rows is held.
+// Peak RSS for 1x and 10x the input stays flat (within 10 % + 8 MiB): snippets are streamed and
+// at most one shard of rows is held. The 8 MiB absorb what does grow a little with the input (a
+// few more length buckets compiled, up to the graph cache's bound: +3.1 MiB here, +4.8 MiB on
+// CI's machine on 44 MiB, which failed a bare 10 %). What this catches: holding every token's
+// state (~35 MiB at 10x) or logits (~140 MiB), an unbounded graph cache; holding the line rows
+// of this 64-wide model alone (~2 MiB at 10x) is under it.
 func TestPeakRSSFlat(t *testing.T) {
 	const rssBase = 100
 	if runChild(t) {
@@ -176,5 +180,5 @@ func TestPeakRSSFlat(t *testing.T) {
 		}
 		t.Logf("input %dx (%d snippets): lowest peak RSS of 3 runs %.1f MiB (%v in all)", mult, rssBase*mult, float64(peak[mult])/1024, time.Since(start).Round(time.Millisecond))
 	}
-	require.LessOrEqual(t, float64(peak[10]), 1.10*float64(peak[1]), "peak RSS grows with the input: %v", peak)
+	require.LessOrEqual(t, float64(peak[10]), 1.10*float64(peak[1])+8*1024, "peak RSS grows with the input (kB): %v", peak)
 }
