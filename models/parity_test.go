@@ -112,7 +112,10 @@ func TestParityWithReference(t *testing.T) {
 				t.Logf("%-24s max |Δ| = %.2e", name, d)
 				require.LessOrEqual(t, d, parityTol, "%s/%s: max abs error %.3e > %.0e", c.dir, name, d, parityTol)
 			}
-			// Without attention patterns the backend may use its fused attention kernel: same values.
+			// The pure-Go backend's fused attention kernel (off by default, see FusedAttentionEnv)
+			// gives the same values when no pattern is asked for.
+			t.Setenv(FusedAttentionEnv, "1")
+			m.ResetCompiled()
 			fused, err := m.Run(ids, Request{Hooks: []string{ResidPost(L - 1), HookLogits}})
 			require.NoError(t, err)
 			for _, name := range []string{ResidPost(L - 1), HookLogits} {
