@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,13 +44,7 @@ func correctFiles(t *testing.T, n int) []string {
 	dir := t.TempDir()
 	var paths []string
 	for _, l := range datasets.AllLanguages {
-		h := picked[l]
-		if h == nil {
-			continue
-		}
-		files := slices.Clone(*h)
-		slices.SortFunc(files, func(a, b keyed) int { return compareU64(a.key, b.key) })
-		for i, kf := range files {
+		for i, kf := range picked[l].sorted() {
 			ext := filepath.Ext(kf.file.Source)
 			if got, ok := datasets.LanguageOfName("f" + ext); !ok || got != l { // extensionless C++ headers (<vector>)
 				ext = datasets.Extensions(l)[0]

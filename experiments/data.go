@@ -113,13 +113,7 @@ func buildMutants(ctx context.Context, d DataConfig, roots []datasets.Root, seed
 	}
 	_, err = datasets.WriteSnippets(out, func(write func(datasets.Snippet) error) error {
 		for _, l := range datasets.AllLanguages {
-			h := picked[l]
-			if h == nil {
-				continue
-			}
-			files := slices.Clone(*h)
-			slices.SortFunc(files, func(a, b keyed) int { return compareU64(a.key, b.key) })
-			for _, kf := range files {
+			for _, kf := range picked[l].sorted() {
 				f := kf.file
 				// Another salt than the sampling key's: the sample holds the smallest keys, which
 				// must not decide the split.
@@ -208,6 +202,16 @@ type keyed struct {
 
 // fileHeap is a max-heap on key: its root is the file to drop when a smaller key comes.
 type fileHeap []keyed
+
+// sorted returns the files in key order (none for a nil heap).
+func (h *fileHeap) sorted() []keyed {
+	if h == nil {
+		return nil
+	}
+	files := slices.Clone(*h)
+	slices.SortFunc(files, func(a, b keyed) int { return compareU64(a.key, b.key) })
+	return files
+}
 
 func (h fileHeap) Len() int           { return len(h) }
 func (h fileHeap) Less(i, j int) bool { return h[i].key > h[j].key }
