@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Load reads a tokenizer.json file. If a tokenizer_config.json lies beside it, its bos_token
@@ -102,6 +103,22 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	if err := json.Unmarshal(m.Vocab, &vocab); err != nil {
 		return nil, fmt.Errorf("model BPE: vocab: %w", err)
 	}
+	// Ids index a table of VocabSize entries: negative ones would panic, and a lone huge one
+	// would allocate gigabytes. Real files leave few ids unused (gpt-4o: 17), so gaps are
+	// bounded by maxIDGap.
+	limit := len(vocab) + len(f.AddedTokens) + maxIDGap
+	size := 0
+	var bad []string
+	for s, id := range vocab {
+		if id < 0 || id >= limit {
+			bad = append(bad, s)
+		}
+		size = max(size, id+1)
+	}
+	if len(bad) > 0 {
+		s := slices.Min(bad) // the same token named on every run
+		return nil, fmt.Errorf("model BPE: vocab: token %q has id %d, outside [0, %d) (%d tokens, at most %d ids unused)", s, vocab[s], limit, len(vocab)+len(f.AddedTokens), maxIDGap)
+	}
 	merges, err := parseMerges(m.Merges)
 	if err != nil {
 		return nil, fmt.Errorf("model BPE: %w", err)
@@ -122,15 +139,11 @@ func build(f *fileJSON) (*Tokenizer, error) {
 		bos:       -1,
 		eos:       -1,
 	}
-	size := 0
-	for _, id := range vocab {
-		size = max(size, id+1)
-	}
 	var raw, normed []addedTokenDef
 	for i := range f.AddedTokens {
 		a := f.AddedTokens[i]
-		if a.ID < 0 {
-			return nil, fmt.Errorf("added_tokens[%d]: negative id %d", i, a.ID)
+		if a.ID < 0 || a.ID >= limit {
+			return nil, fmt.Errorf("added_tokens[%d]: id %d outside [0, %d) (%d tokens, at most %d ids unused)", i, a.ID, limit, len(vocab)+len(f.AddedTokens), maxIDGap)
 		}
 		size = max(size, a.ID+1)
 		if a.Normalized {
@@ -141,6 +154,13 @@ func build(f *fileJSON) (*Tokenizer, error) {
 			normed = append(normed, c)
 		} else {
 			raw = append(raw, a)
+		}
+	}
+	for _, refs := range [][]specialRef{post.prefix, post.suffix} {
+		for _, r := range refs {
+			if r.id < 0 || r.id >= size {
+				return nil, fmt.Errorf("post_processor: special token %q has id %d, outside the vocabulary's %d ids", r.text, r.id, size)
+			}
 		}
 	}
 	t.idToTok = make([]string, size)
@@ -161,6 +181,9 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	t.resolveSpecials()
 	return t, nil
 }
+
+// maxIDGap is the most token ids a tokenizer.json may leave unused.
+const maxIDGap = 1 << 16
 
 // parseMerges reads merges given as ["a b", ...] or [["a", "b"], ...].
 func parseMerges(raw json.RawMessage) ([][2]string, error) {
