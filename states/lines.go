@@ -17,8 +17,9 @@ type Line struct {
 // Text returns the line's content.
 func (l Line) Text(src string) string { return src[l.Start:l.End] }
 
-// SplitLines returns the lines of src. A final line without a terminator is a line; an empty
-// text has no lines, and a text ending in "\n" has no empty line after it.
+// SplitLines returns the lines of src. A final line without a terminator is a line (a "\r"
+// ending it is content: only a "\r" before a "\n" is part of a terminator); an empty text has
+// no lines, and a text ending in "\n" has no empty line after it.
 func SplitLines(src string) []Line {
 	var lines []Line
 	start := 0
@@ -29,7 +30,7 @@ func SplitLines(src string) []Line {
 			end, next = start+nl, start+nl+1
 		}
 		content := end
-		if content > start && src[content-1] == '\r' {
+		if nl >= 0 && content > start && src[content-1] == '\r' { // "\r\n"; a lone "\r" at the end is content
 			content--
 		}
 		lines = append(lines, Line{Index: len(lines), Start: start, End: content, Next: next})

@@ -19,6 +19,8 @@ func TestSplitLines(t *testing.T) {
 		{"\tx := 1\r\n  y\n", []string{"\tx := 1", "  y"}},
 		{"é变量\n😀", []string{"é变量", "😀"}},
 		{"\n", []string{""}},
+		{"a\r", []string{"a\r"}}, // only "\r\n" ends a line: a last "\r" is content
+		{"\r", []string{"\r"}},
 	}
 	for _, c := range cases {
 		lines := SplitLines(c.src)
