@@ -321,8 +321,8 @@ func (c *Config) Validate() error {
 	if !(c.NormEps > 0) || math.IsInf(c.NormEps, 0) {
 		return fmt.Errorf("field norm_eps must be a positive number, got %g", c.NormEps)
 	}
-	if c.Rotary && !(c.RopeTheta > 0) {
-		return fmt.Errorf("field rope_theta must be > 0, got %g", c.RopeTheta)
+	if c.Rotary && (!(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0)) {
+		return fmt.Errorf("field rope_theta must be a positive number, got %g", c.RopeTheta)
 	}
 	if _, err := activationOf(c.Activation); err != nil {
 		return err

@@ -75,18 +75,18 @@ func (c *Config) Validate() error {
 	switch {
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("train.lr must be a positive number, got %g", c.LR)
-	case c.MinLRRatio < 0 || c.MinLRRatio > 1:
+	case !(c.MinLRRatio >= 0 && c.MinLRRatio <= 1): // NaN fails every comparison
 		return fmt.Errorf("train.min_lr_ratio must be in [0, 1], got %g", c.MinLRRatio)
-	case c.WeightDecay < 0:
-		return fmt.Errorf("train.weight_decay must be >= 0, got %g", c.WeightDecay)
-	case c.Beta1 < 0 || c.Beta1 >= 1:
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("train.weight_decay must be a number >= 0, got %g", c.WeightDecay)
+	case !(c.Beta1 >= 0 && c.Beta1 < 1):
 		return fmt.Errorf("train.beta1 must be in [0, 1), got %g", c.Beta1)
-	case c.Beta2 < 0 || c.Beta2 >= 1:
+	case !(c.Beta2 >= 0 && c.Beta2 < 1):
 		return fmt.Errorf("train.beta2 must be in [0, 1), got %g", c.Beta2)
-	case !(c.Eps > 0):
-		return fmt.Errorf("train.eps must be > 0, got %g", c.Eps)
-	case c.GradClip < 0:
-		return fmt.Errorf("train.grad_clip must be >= 0, got %g", c.GradClip)
+	case !(c.Eps > 0) || math.IsInf(c.Eps, 0):
+		return fmt.Errorf("train.eps must be a positive number, got %g", c.Eps)
+	case !(c.GradClip >= 0) || math.IsInf(c.GradClip, 0):
+		return fmt.Errorf("train.grad_clip must be a number >= 0, got %g", c.GradClip)
 	case c.WarmupSteps > c.Steps:
 		return fmt.Errorf("train.warmup_steps (%d) must not exceed train.steps (%d)", c.WarmupSteps, c.Steps)
 	}

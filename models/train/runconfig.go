@@ -124,6 +124,9 @@ func (c *RunConfig) Validate() error {
 	if c.Data.MaxTrainBytesPerLanguage < 0 || c.Data.MaxValBytesPerLanguage < 0 || c.Tokenizer.MaxTrainBytes < 0 {
 		return fmt.Errorf("data.max_*_bytes and tokenizer.max_train_bytes must be >= 0")
 	}
+	if v, t := c.Data.ValFraction, c.Data.TestFraction; !(v >= 0 && t >= 0 && v+t < 1) { // NaN fails every comparison
+		return fmt.Errorf("data.val_fraction and data.test_fraction must be >= 0 with a sum below 1, got %g and %g", v, t)
+	}
 	mc := c.ModelConfig(1024)
 	if err := mc.Validate(); err != nil {
 		return fmt.Errorf("model: %w", err)
