@@ -435,11 +435,11 @@ func (d *DataConfig) validate(section string) error {
 		if d.MaxCodeBytes <= 0 {
 			add("max_code_bytes: %d; want a positive size", d.MaxCodeBytes)
 		}
-		if !(d.ProblemFraction >= 0 && d.ProblemFraction <= 1) {
-			add("problem_fraction: %g; want a share in (0, 1] (0 = all)", d.ProblemFraction)
-		}
 	default:
 		add("format: %q; want mutation, debugbench, humanevalpack or pairs", d.Format)
+	}
+	if !(d.ProblemFraction >= 0 && d.ProblemFraction <= 1) { // every format: a NaN is no share
+		add("problem_fraction: %g; want a share in (0, 1] (0 = all)", d.ProblemFraction)
 	}
 	for _, l := range d.Languages {
 		if _, err := datasets.ParseLanguage(l); err != nil {
