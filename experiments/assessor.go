@@ -99,7 +99,7 @@ func LoadAssessor(dir string) (*Assessor, error) {
 		return nil, fmt.Errorf("assessor: %w", err)
 	}
 	if want := a.Info.Features.dim(a.SAE.Config.DSAE); a.Binding.InputDim != want {
-		return nil, fmt.Errorf("assessor %s: the binding reads %d features but the SAE's %d latents with features %q make %d", dir, a.Binding.InputDim, a.SAE.Config.DSAE, a.Info.Features.String(), want)
+		return nil, fmt.Errorf("assessor %s: the binding (%s) reads %d features but the SAE's %d latents with features %q make %d", p, BundleBindingDir, a.Binding.InputDim, a.SAE.Config.DSAE, a.Info.Features.String(), want)
 	}
 	p = filepath.Join(dir, BundleExamplesName)
 	if data, err = os.ReadFile(p); err == nil {
