@@ -13,6 +13,7 @@ import (
 	"github.com/pttrust/pttrust/eval/report"
 	"github.com/pttrust/pttrust/experiments"
 	"github.com/pttrust/pttrust/internal/atomicfile"
+	"github.com/pttrust/pttrust/internal/gctune"
 )
 
 // scoreOptions are the flags of `score`.
@@ -65,6 +66,7 @@ func runScore(ctx context.Context, stdout, stderr io.Writer, o scoreOptions, fil
 	if err != nil {
 		return err
 	}
+	gctune.Tighten(s.MemoryBudget()) // files are streamed: what is live is the model and one file
 	rep, scoreErr := s.Score(ctx, files)
 	if rep == nil {
 		return scoreErr

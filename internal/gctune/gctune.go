@@ -42,6 +42,19 @@ func Apply() (gcPercent int, memLimit int64) {
 	return gcPercent, memLimit
 }
 
+// Tighten lowers the soft memory limit to limit (when that is lower than the one in force) unless
+// GOMEMLIMIT is set in the environment, and returns the limit in force. For commands whose live
+// memory is small and known, like score, which streams its files: with GOGC=400 their heap would
+// otherwise grow far past what is live before each collection.
+func Tighten(limit int64) int64 {
+	cur := debug.SetMemoryLimit(-1)
+	if os.Getenv("GOMEMLIMIT") != "" || limit <= 0 || limit >= cur {
+		return cur
+	}
+	debug.SetMemoryLimit(limit)
+	return limit
+}
+
 func physicalMemory() uint64 {
 	var info syscall.Sysinfo_t
 	if err := syscall.Sysinfo(&info); err != nil {

@@ -31,3 +31,14 @@ func TestApply(t *testing.T) {
 	require.Equal(t, -2, pct, "an explicit GOGC is left alone")
 	require.Equal(t, int64(-1), limit)
 }
+
+func TestTighten(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	old := debug.SetMemoryLimit(8 << 30)
+	defer debug.SetMemoryLimit(old)
+	require.Equal(t, int64(1<<30), Tighten(1<<30))
+	require.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
+	require.Equal(t, int64(1<<30), Tighten(2<<30), "never raised")
+	t.Setenv("GOMEMLIMIT", "4GiB")
+	require.Equal(t, int64(1<<30), Tighten(512<<20), "GOMEMLIMIT set: left alone")
+}
