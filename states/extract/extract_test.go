@@ -465,3 +465,18 @@ func TestCancelAndResume(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ref.Manifest.Shards, res.Manifest.Shards)
 }
+
+// A manifest whose shard names leave the folder is refused, naming the manifest and the shard.
+func TestManifestShardNamesStayInFolder(t *testing.T) {
+	for _, name := range []string{"../../x", "/etc/passwd", "sub/shard.parquet", "..", "", `a\b`} {
+		dir := t.TempDir()
+		require.NoError(t, writeManifest(dir, &Manifest{Shards: []ShardInfo{{File: name}}}))
+		_, err := ReadManifest(dir)
+		require.ErrorContains(t, err, "shard 0", name)
+		require.ErrorContains(t, err, filepath.Join(dir, ManifestName))
+	}
+	dir := t.TempDir()
+	require.NoError(t, writeManifest(dir, &Manifest{Shards: []ShardInfo{{File: ShardName(0)}}}))
+	_, err := ReadManifest(dir)
+	require.NoError(t, err)
+}

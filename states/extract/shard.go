@@ -230,6 +230,13 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
 	}
+	for i, sh := range m.Shards {
+		// A shard is a file of this folder: a name with a separator or "..", say "../../x",
+		// would read (or, resuming, replace) a file elsewhere.
+		if sh.File == "" || sh.File != filepath.Base(sh.File) || sh.File == ".." || sh.File == "." || strings.ContainsRune(sh.File, '\\') {
+			return nil, fmt.Errorf("%s: shard %d: file %q is not a plain file name in this folder", filepath.Join(dir, ManifestName), i, sh.File)
+		}
+	}
 	return &m, nil
 }
 
