@@ -35,6 +35,9 @@ type ScoreOptions struct {
 	Backend string
 	// TopLatents is the number of latents listed per flagged line.
 	TopLatents int
+	// ExplainTop also lists latents for this many of each file's riskiest lines, flagged or
+	// not (0 = flagged lines only): the flag rule may flag nothing in a short file.
+	ExplainTop int
 	// MaxFileBytes skips larger files.
 	MaxFileBytes int
 }
@@ -61,8 +64,8 @@ type Scorer struct {
 
 // NewScorer loads the LM and the assessor.
 func NewScorer(opts ScoreOptions) (*Scorer, error) {
-	if opts.TopLatents < 0 || opts.MaxFileBytes <= 0 {
-		return nil, fmt.Errorf("score: TopLatents must be >= 0 and MaxFileBytes > 0")
+	if opts.TopLatents < 0 || opts.MaxFileBytes <= 0 || opts.ExplainTop < 0 {
+		return nil, fmt.Errorf("score: TopLatents and ExplainTop must be >= 0 and MaxFileBytes > 0")
 	}
 	adir := opts.AssessorDir
 	if adir == "" {
@@ -239,7 +242,7 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 		if fr := s.assessor.Info.Flags; fr != nil {
 			ln.Probability = fr.Platt.Prob(scores[i])
 		}
-		if ln.Flagged {
+		if ln.Flagged || rank < s.opts.ExplainTop {
 			ln.Latents = s.topLatents(z[i])
 		}
 	}

@@ -49,3 +49,32 @@ func TestScorerRefusesAssessorWithBadHook(t *testing.T) {
 	_, err := NewScorer(DefaultScoreOptions())
 	require.NoError(t, err)
 }
+
+// ExplainTop lists latents for a file's riskiest lines even when the flag rule flags none of
+// them; without it only flagged lines carry latents.
+func TestScorerExplainTop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stats.go")
+	src := "package stats\n\n// Max returns the largest element of xs.\nfunc Max(xs []float64) float64 {\n\tm := xs[0]\n\tfor _, x := range xs[1:] {\n\t\tif x < m {\n\t\t\tm = x\n\t\t}\n\t}\n\treturn m\n}\n"
+	require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+	for _, top := range []int{0, 2} {
+		opts := DefaultScoreOptions()
+		opts.ExplainTop = top
+		s, err := NewScorer(opts)
+		require.NoError(t, err)
+		rep, err := s.Score(t.Context(), []string{path})
+		require.NoError(t, err)
+		explained := 0
+		for _, l := range rep.Files[0].Lines {
+			want := l.Flagged || (l.Scored && l.Rank <= top)
+			require.Equal(t, want, len(l.Latents) > 0, "line %d (rank %d, flagged %v), ExplainTop %d", l.Number, l.Rank, l.Flagged, top)
+			if want {
+				explained++
+			}
+		}
+		if top > 0 {
+			require.GreaterOrEqual(t, explained, top)
+		}
+	}
+	_, err := NewScorer(ScoreOptions{TopLatents: 3, MaxFileBytes: 1, ExplainTop: -1})
+	require.ErrorContains(t, err, "ExplainTop")
+}

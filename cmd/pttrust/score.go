@@ -48,6 +48,7 @@ code is non-zero only when a file cannot be read at all or the model or assessor
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&o.Color, "color", o.Color, "colour the text gutter: auto (when stdout is a terminal), always or never")
 	f.IntVar(&o.TopLatents, "top-latents", o.TopLatents, "SAE latents listed per flagged line")
+	f.IntVar(&o.ExplainTop, "explain-top", o.ExplainTop, "also list latents for this many of each file's riskiest lines, flagged or not")
 	f.IntVar(&o.MaxFileBytes, "max-file-bytes", o.MaxFileBytes, "skip larger files")
 	return cmd
 }
