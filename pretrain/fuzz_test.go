@@ -3,7 +3,6 @@ package pretrain
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/pttrust/pttrust/internal/tomlconf/tomlconftest"
@@ -24,25 +23,6 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add([]byte("lr = nan\nmargin = inf\nepochs = 100001\n"))
 	f.Add([]byte("latents = 128\nlatent = 3\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "sae.toml")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := LoadConfig(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			return
-		}
-		if err := cfg.Validate(); err != nil {
-			t.Fatalf("accepted but invalid: %v", err)
-		}
-		if err := tomlconftest.Finite(cfg); err != nil {
-			t.Fatal(err)
-		}
-		if err := tomlconftest.RoundTrip(cfg); err != nil {
-			t.Fatal(err)
-		}
+		tomlconftest.Check(t, data, "sae.toml", LoadConfig, func(c Config) error { return c.Validate() }, nil)
 	})
 }

@@ -7,7 +7,11 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
+	"testing"
 
 	"github.com/BurntSushi/toml"
 
@@ -68,4 +72,34 @@ func finite(v reflect.Value, path string) error {
 		}
 	}
 	return nil
+}
+
+// Check is the body of a configuration fuzz target: data, written to a file named name, must
+// either fail to load with an error naming the file, or load into a configuration that
+// validates, holds no NaN or infinity, and survives a TOML round trip. clean (may be nil)
+// clears what the loader sets that is not part of the file (such as the file's own path).
+func Check[T any](t *testing.T, data []byte, name string, load func(string) (T, error), validate func(T) error, clean func(*T)) {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := load(p)
+	if err != nil {
+		if !strings.Contains(err.Error(), p) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+		return
+	}
+	if err := validate(cfg); err != nil {
+		t.Fatalf("accepted but invalid: %v", err)
+	}
+	if err := Finite(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if clean != nil {
+		clean(&cfg)
+	}
+	if err := RoundTrip(cfg); err != nil {
+		t.Fatal(err)
+	}
 }
