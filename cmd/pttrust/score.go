@@ -27,14 +27,17 @@ type scoreOptions struct {
 func newScoreCmd() *cobra.Command {
 	o := scoreOptions{ScoreOptions: experiments.DefaultScoreOptions(), Format: "text", Color: "auto"}
 	cmd := &cobra.Command{
-		Use:   "score [--model DIR] [--assessor DIR] [--format text|json|sarif|html] FILE...",
+		Use:   "score [--model DIR] [--assessor DIR] [--format text|json|sarif|html] FILE|DIR...",
 		Short: "Per-line risk for source files (text, JSON, SARIF 2.1.0 or a self-contained HTML report)",
 		Long: `score runs the LM over each file, reads the line states, encodes them with the assessor's
 SAE and ranks the lines by the binding's risk score; lines at or above the assessor's threshold
 are flagged. Without --assessor the shipped default assessor is used (trained by the default
 experiment on the embedded tinycoder model). Files that cannot be scored (binary, not UTF-8,
 unsupported extension, too large, empty) are reported and the others are still scored; the exit
-code is non-zero only when a file cannot be read at all or the model or assessor fails.`,
+code is non-zero only when a file cannot be read at all or the model or assessor fails. A
+directory is walked like a corpus: the source files below it in the languages pttrust reads,
+leaving out vendored (vendor, node_modules, third_party, ...), testdata, generated, minified
+and duplicate files; stderr says how many it gave and why others were left out.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Backend, _ = cmd.Flags().GetString("backend")
@@ -60,6 +63,13 @@ func runScore(ctx context.Context, stdout, stderr io.Writer, o scoreOptions, fil
 	}
 	if o.Color != "auto" && o.Color != "always" && o.Color != "never" {
 		return fmt.Errorf("--color: %q; want auto, always or never", o.Color)
+	}
+	files, notes, err := experiments.ExpandPaths(files, o.MaxFileBytes)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stderr, "score:", n)
 	}
 	ctx, stop := interruptible(ctx)
 	defer stop()

@@ -113,3 +113,19 @@ func TestScoreFormatsAndBadInput(t *testing.T) {
 	_, _, err = run(t, "score", "--format", "xml", good)
 	require.ErrorContains(t, err, "xml")
 }
+
+// score DIR scores the source files below the folder and says on stderr what it left out.
+func TestScoreDirectory(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stats.go"), []byte(plantedGo), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "node_modules", "x", "i.js"), []byte("module.exports = function (a) { return a + 1; };\n"), 0o644))
+	out, stderr, err := run(t, "score", "--format", "json", dir)
+	require.NoError(t, err, stderr)
+	require.Contains(t, stderr, dir+": 1 source files to score, 1 left out: vendored 1")
+	rep, err := report.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, rep.Files, 1)
+	require.Equal(t, filepath.Join(dir, "stats.go"), rep.Files[0].Path)
+	require.NotZero(t, rep.Files[0].Summary().Scored)
+}
