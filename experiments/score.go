@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +36,9 @@ type ScoreOptions struct {
 	Backend string
 	// TopLatents is the number of latents listed per flagged line.
 	TopLatents int
+	// Progress, when set, receives a progress line with an ETA while several files are scored
+	// (redrawn on a terminal, every 10 s elsewhere).
+	Progress io.Writer
 	// ExplainTop also lists latents for this many of each file's riskiest lines, flagged or
 	// not (0 = flagged lines only): the flag rule may flag nothing in a short file.
 	ExplainTop int
@@ -142,6 +146,7 @@ func (s *Scorer) Score(ctx context.Context, paths []string) (*report.Report, err
 	rep := &report.Report{Tool: "pttrust", Version: buildinfo.Get().Version, Model: a.Info.Model,
 		Assessor: s.assessorName(), Threshold: a.flagThreshold()}
 	var unreadable []string
+	prog := newScoreProgress(s.opts.Progress, paths)
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -151,6 +156,11 @@ func (s *Scorer) Score(ctx context.Context, paths []string) (*report.Report, err
 			unreadable = append(unreadable, p)
 		}
 		rep.Files = append(rep.Files, f)
+		var size int64
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			size = fi.Size()
+		}
+		prog.done(size, f.Summary().Scored)
 	}
 	if len(unreadable) > 0 {
 		return rep, fmt.Errorf("%w: %v", ErrUnreadable, unreadable)

@@ -3,6 +3,7 @@ package experiments
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,4 +36,24 @@ func TestExpandPaths(t *testing.T) {
 	for _, r := range []string{"vendored 1", "testdata 1", "generated 1", "duplicate 1"} {
 		require.Contains(t, notes[0], r)
 	}
+}
+
+// Scoring several files prints progress lines with an ETA; the last one counts every file.
+func TestScoreProgress(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i, src := range []string{"package a\n\nfunc A(x int) int {\n\treturn x + 1\n}\n", "def b(x):\n    return x * 2\n"} {
+		p := filepath.Join(dir, []string{"a.go", "b.py"}[i])
+		require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+		paths = append(paths, p)
+	}
+	var log strings.Builder
+	opts := DefaultScoreOptions()
+	opts.Progress = &log
+	s, err := NewScorer(opts)
+	require.NoError(t, err)
+	_, err = s.Score(t.Context(), paths)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	require.Regexp(t, `^score: 2/2 files, [1-9][0-9]* lines scored, .*, ETA 0s$`, lines[len(lines)-1])
 }

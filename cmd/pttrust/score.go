@@ -73,6 +73,7 @@ func runScore(ctx context.Context, stdout, stderr io.Writer, o scoreOptions, fil
 	}
 	ctx, stop := interruptible(ctx)
 	defer stop()
+	o.Progress = stderr
 	s, err := experiments.NewScorer(o.ScoreOptions)
 	if err != nil {
 		return err

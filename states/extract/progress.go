@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/pttrust/pttrust/internal/eta"
 )
 
 // progress prints a bar with lines and tokens per second and the padding fraction. On a terminal
@@ -76,8 +78,10 @@ func (p *progress) update(force bool) {
 	if p.rect > 0 {
 		packPad = 1 - float64(p.real)/float64(p.rect)
 	}
-	line := fmt.Sprintf("[%s] %3.0f%% snippets %d/%d  lines %d (%.0f/s)  tokens %d (%.0f/s)  padding %.1f%% (%.1f%% before shape buckets)  problems %d",
-		bar, 100*frac, p.done, p.total, p.lines, float64(p.lines)/sec, p.tokens, float64(p.tokens)/sec, 100*pad, 100*packPad, p.problems)
+	// The ETA counts the snippets done in this run (a shard at a time), not those resumed.
+	left := eta.String(now.Sub(p.start), float64(p.done-p.resumed), float64(p.total-p.resumed))
+	line := fmt.Sprintf("[%s] %3.0f%% snippets %d/%d  lines %d (%.0f/s)  tokens %d (%.0f/s)  padding %.1f%% (%.1f%% before shape buckets)  problems %d  %s",
+		bar, 100*frac, p.done, p.total, p.lines, float64(p.lines)/sec, p.tokens, float64(p.tokens)/sec, 100*pad, 100*packPad, p.problems, left)
 	key := fmt.Sprint(p.done, p.lines, p.tokens, p.problems)
 	if key == p.lastLine && !p.tty {
 		return // nothing new since the last line
