@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pttrust/pttrust/internal/atomicfile"
 )
@@ -241,4 +242,44 @@ func (m Matrix) Save(path string) error {
 		return atomicfile.Write(path, m.WriteCSV)
 	}
 	return atomicfile.Write(path, m.WriteMarkdown)
+}
+
+// WriteText writes a compact plain-text view of the table for a terminal: the title, then one
+// aligned line per method with the given metrics ("0.244 [0.207, 0.287]"; "–" for NaN).
+func (t Table) WriteText(w io.Writer, metrics []string) error {
+	var b strings.Builder
+	if t.Title != "" {
+		b.WriteString(t.Title + "\n")
+	}
+	rows := [][]string{append([]string{"method"}, metrics...)}
+	for _, r := range t.Rows {
+		line := []string{r.Method}
+		for _, m := range metrics {
+			c, ok := r.Cells[m]
+			if !ok {
+				c = Cell{Value: math.NaN(), CI: NoCI}
+			}
+			line = append(line, mdCell(c))
+		}
+		rows = append(rows, line)
+	}
+	width := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, s := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(s))
+		}
+	}
+	for _, r := range rows {
+		for i, s := range r {
+			pad := width[i] - utf8.RuneCountInString(s)
+			if i == 0 {
+				b.WriteString("  " + s + strings.Repeat(" ", pad))
+			} else {
+				b.WriteString("  " + strings.Repeat(" ", pad) + s)
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -106,3 +106,17 @@ func TestSave(t *testing.T) {
 		t.Error("Cell lookup failed")
 	}
 }
+
+func TestTableTextGolden(t *testing.T) {
+	var b strings.Builder
+	if err := goldenTable().WriteText(&b, []string{"auroc", "hit@1", "auprc"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Toy\n" +
+		"  method                       auroc                 hit@1  auprc\n" +
+		"  PtTrust       0.444 [0.400, 0.500]  0.500 [0.250, 0.750]      –\n" +
+		"  random|const                 0.500                     –      –\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/experiments"
 )
 
@@ -63,6 +64,9 @@ extraction or SAE training), and experiments on the same model, hook and data sh
 	return cmd
 }
 
+// summaryMetrics are the columns printed on stdout after a run.
+var summaryMetrics = []string{"hit@1", "hit@3", "auroc", "auprc"}
+
 // runExperiment runs cfg with the command-line overrides and prints the results.
 func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiments.Config, o experimentOptions, backend string) error {
 	if o.OutDir != "" {
@@ -91,7 +95,13 @@ func runExperiment(ctx context.Context, stdout, stderr io.Writer, cfg experiment
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, res.Markdown)
-	fmt.Fprintf(stdout, "\nResults: %s (%s, CSV tables, PNG plots, assessor/)\n", res.OutDir, experiments.ResultsMarkdown)
+	// A compact view on the terminal; results.md has every metric, matrix and note.
+	for _, tab := range append(append([]*eval.Table{}, res.Main...), res.Transfer...) {
+		if err := tab.WriteText(stdout, summaryMetrics); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "Results: %s (%s: every metric, the cross matrices and notes; CSV tables, PNG plots, assessor/)\n", res.OutDir, experiments.ResultsMarkdown)
 	return nil
 }
