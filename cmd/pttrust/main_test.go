@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,4 +61,32 @@ func TestLMLogProbs(t *testing.T) {
 
 	_, _, err = run(t, "lm", "logprobs", "--model", filepath.Join(dir, "nomodel"), good)
 	require.ErrorContains(t, err, "config.json")
+
+	// JSON: one document, the same lines, null where a line has no predicted token.
+	out, _, err = run(t, "lm", "logprobs", "--format", "json", "--model", fixtureModel, good)
+	require.NoError(t, err)
+	var doc struct {
+		Model string
+		Files []struct {
+			Path   string
+			Tokens int
+			Lines  []struct {
+				Line        int
+				Tokens      int
+				MeanLogProb *float64 `json:"mean_logprob"`
+				Text        string
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
+	require.Len(t, doc.Files, 1)
+	f := doc.Files[0]
+	require.Equal(t, good, f.Path)
+	require.Len(t, f.Lines, 5)
+	require.Equal(t, "return 1 // é", strings.TrimSpace(f.Lines[3].Text))
+	require.Equal(t, 4, f.Lines[3].Line)
+	require.NotNil(t, f.Lines[3].MeanLogProb)
+	require.Less(t, *f.Lines[3].MeanLogProb, 0.0)
+	_, _, err = run(t, "lm", "logprobs", "--format", "yaml", good)
+	require.ErrorContains(t, err, "--format")
 }
