@@ -147,7 +147,7 @@ func (s *Scorer) Score(ctx context.Context, paths []string) (*report.Report, err
 		Assessor: s.assessorName(), Threshold: a.flagThreshold()}
 	var unreadable []string
 	prog := newScoreProgress(s.opts.Progress, paths)
-	for _, p := range paths {
+	for i, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -156,11 +156,7 @@ func (s *Scorer) Score(ctx context.Context, paths []string) (*report.Report, err
 			unreadable = append(unreadable, p)
 		}
 		rep.Files = append(rep.Files, f)
-		var size int64
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			size = fi.Size()
-		}
-		prog.done(size, f.Summary().Scored)
+		prog.done(i, f.Summary().Scored)
 	}
 	if len(unreadable) > 0 {
 		return rep, fmt.Errorf("%w: %v", ErrUnreadable, unreadable)

@@ -17,6 +17,7 @@ type scoreProgress struct {
 	tty                   bool
 	start, last           time.Time
 	files, total          int
+	sizes                 []int64 // of each path, 0 where it is not a readable file
 	bytesDone, bytesTotal int64
 	lines                 int
 	drawn                 bool
@@ -26,9 +27,10 @@ func newScoreProgress(w io.Writer, paths []string) *scoreProgress {
 	if w == nil || len(paths) < 2 {
 		return nil
 	}
-	p := &scoreProgress{w: w, start: time.Now(), total: len(paths)}
-	for _, path := range paths {
+	p := &scoreProgress{w: w, start: time.Now(), total: len(paths), sizes: make([]int64, len(paths))}
+	for i, path := range paths {
 		if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+			p.sizes[i] = fi.Size()
 			p.bytesTotal += fi.Size()
 		}
 	}
@@ -40,12 +42,12 @@ func newScoreProgress(w io.Writer, paths []string) *scoreProgress {
 	return p
 }
 
-// done counts one more file of size bytes with its scored lines.
-func (p *scoreProgress) done(bytes int64, lines int) {
+// done counts paths[i] as scored, with its scored lines.
+func (p *scoreProgress) done(i, lines int) {
 	if p == nil {
 		return
 	}
-	p.files, p.bytesDone, p.lines = p.files+1, p.bytesDone+bytes, p.lines+lines
+	p.files, p.bytesDone, p.lines = p.files+1, p.bytesDone+p.sizes[i], p.lines+lines
 	now := time.Now()
 	every := 10 * time.Second
 	if p.tty {
