@@ -22,6 +22,9 @@ type scoreOptions struct {
 	Format string
 	Output string
 	Color  string
+	// Explain keeps each flagged line's latents and their training-line examples in JSON and
+	// SARIF (text and HTML always show them: they are read by people).
+	Explain bool
 }
 
 func newScoreCmd() *cobra.Command {
@@ -51,6 +54,7 @@ and duplicate files; stderr says how many it gave and why others were left out.`
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&o.Color, "color", o.Color, "colour the text gutter: auto (when stdout is a terminal), always or never")
 	f.IntVar(&o.TopLatents, "top-latents", o.TopLatents, "SAE latents listed per flagged line")
+	f.BoolVar(&o.Explain, "explain", false, "JSON and SARIF: include each flagged line's SAE latents and the training lines that fire them (text and HTML always show them)")
 	f.IntVar(&o.ExplainTop, "explain-top", o.ExplainTop, "also list latents for this many of each file's riskiest lines, flagged or not")
 	f.IntVar(&o.MaxFileBytes, "max-file-bytes", o.MaxFileBytes, "skip larger files")
 	return cmd
@@ -82,6 +86,9 @@ func runScore(ctx context.Context, stdout, stderr io.Writer, o scoreOptions, fil
 	rep, scoreErr := s.Score(ctx, files)
 	if rep == nil {
 		return scoreErr
+	}
+	if (format == report.FormatJSON || format == report.FormatSARIF) && !o.Explain {
+		rep = report.WithoutLatents(rep)
 	}
 	for _, f := range rep.Files {
 		if f.Error != "" {

@@ -78,6 +78,23 @@ func TestScorePlantedBugDefaultAssessor(t *testing.T) {
 	require.True(t, ln.Scored)
 	t.Logf("planted line rank %d of %d scored lines (score %.3f, threshold %.3f)", ln.Rank, rep.Files[0].Summary().Scored, ln.Score, rep.Threshold)
 	require.LessOrEqual(t, ln.Rank, 3, "the planted bug is in the top 3")
+	for _, l := range rep.Files[0].Lines {
+		require.Empty(t, l.Latents, "JSON carries no latents without --explain (line %d)", l.Number)
+	}
+
+	// --explain keeps them: the riskiest line's latents and their training-line examples.
+	out, stderr, err = run(t, "score", "--format", "json", "--explain", "--explain-top", "1", path)
+	require.NoError(t, err, stderr)
+	rep, err = report.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	var top report.Line
+	for _, l := range rep.Files[0].Lines {
+		if l.Rank == 1 {
+			top = l
+		}
+	}
+	require.NotEmpty(t, top.Latents, "--explain --explain-top 1: the riskiest line's latents")
+	require.NotEmpty(t, top.Latents[0].Examples)
 }
 
 // Every format writes a report; bad files are reported and the others still scored; the exit
