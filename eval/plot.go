@@ -24,7 +24,13 @@ const (
 	plotDPI    = 100
 	barsWidth  = 1200 // PlotBars image width in pixels
 	barsHeight = 600  // PlotBars image height in pixels
+	legendPx   = 280  // PlotBars: the legend's column at the right of the bars
+	scalePx    = 120  // PlotHeatmap: the colour scale's column at the right of the cells
 )
+
+// FewSnippets is the test-set size under which a heat map column is marked "few": a metric over
+// fewer snippets has intervals too wide to compare cells.
+const FewSnippets = 30
 
 // heatmapSize returns the PlotHeatmap image size in pixels for a matrix of rows × cols:
 // max(500, 250 + 150·cols) × max(400, 150 + 80·rows).
@@ -34,14 +40,26 @@ func heatmapSize(rows, cols int) (w, h int) {
 
 // savePNG renders p at w×h pixels and writes it atomically to path.
 func savePNG(path string, p *plot.Plot, w, h int) error {
+	return renderPNG(path, w, h, func(dc draw.Canvas) { p.Draw(dc) })
+}
+
+// renderPNG draws a w×h-pixel image with drawFn and writes it atomically to path as PNG.
+func renderPNG(path string, w, h int, drawFn func(draw.Canvas)) error {
 	px := vg.Inch / plotDPI
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*px, vg.Length(h)*px), vgimg.UseDPI(plotDPI),
 		vgimg.UseBackgroundColor(color.White))
-	p.Draw(draw.New(c))
+	drawFn(draw.New(c))
 	return atomicfile.Write(path, func(wr io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(wr)
 		return err
 	})
+}
+
+// splitRight draws left into the image less its right rightPx pixels and right into those.
+func splitRight(dc draw.Canvas, rightPx int, left, right func(draw.Canvas)) {
+	cut := dc.Max.X - vg.Length(rightPx)*vg.Inch/plotDPI
+	left(draw.Crop(dc, 0, cut-dc.Max.X, 0, 0))
+	right(draw.Crop(dc, cut-dc.Min.X, 0, 0, 0))
 }
 
 // ciBars are the error bars of one method: x positions, values and interval ends.
@@ -60,8 +78,10 @@ func finite(vs ...float64) bool {
 }
 
 // PlotBars writes a PNG (1200×600 px) of grouped bars: one group per metric (metrics nil = the
-// table's columns), one coloured bar per method, with the 95 % intervals as error bars. NaN
-// values are drawn as empty bars without error bars.
+// table's columns), one coloured bar per method, with the 95 % intervals as error bars, and the
+// methods' legend in a column at the right. The y axis is [0, 1] when every value and interval
+// lies in it (most metrics are rates), else fitted to the data. NaN values are drawn as empty
+// bars without error bars.
 func PlotBars(path, title string, t Table, metrics []string) error {
 	if metrics == nil {
 		metrics = t.Metrics
@@ -74,11 +94,12 @@ func PlotBars(path, title string, t Table, metrics []string) error {
 	p.Title.Text = title
 	p.Y.Label.Text = "value (95% CI)"
 	p.X.Min, p.X.Max = -0.5, float64(nm)-0.5
-	p.Legend.Top = true
-	// Data units per group: 1; bars use 80 % of it. The plot area is about 88 % of the image.
-	unit := vg.Length(barsWidth) * vg.Inch / plotDPI * 0.88 / vg.Length(nm)
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	// Data units per group: 1; bars use 80 % of it. The plot area is about 88 % of its column.
+	unit := vg.Length(barsWidth-legendPx) * vg.Inch / plotDPI * 0.88 / vg.Length(nm)
 	barW := unit * 0.8 / vg.Length(nr) * 0.95
-	ymax := 1.0
+	ymin, ymax := 0.0, 1.0
 	for ri, r := range t.Rows {
 		vals := make(plotter.Values, nm)
 		var eb ciBars
@@ -87,13 +108,13 @@ func PlotBars(path, title string, t Table, metrics []string) error {
 			c := t.cell(r, name)
 			if finite(c.Value) {
 				vals[mi] = c.Value
-				ymax = math.Max(ymax, c.Value)
+				ymin, ymax = math.Min(ymin, c.Value), math.Max(ymax, c.Value)
 				if finite(c.CI.Lo, c.CI.Hi) {
 					eb.x = append(eb.x, float64(mi)+off)
 					eb.y = append(eb.y, c.Value)
 					eb.lo = append(eb.lo, math.Min(c.CI.Lo, c.Value))
 					eb.hi = append(eb.hi, math.Max(c.CI.Hi, c.Value))
-					ymax = math.Max(ymax, c.CI.Hi)
+					ymin, ymax = math.Min(ymin, c.CI.Lo), math.Max(ymax, c.CI.Hi)
 				}
 			}
 		}
@@ -105,7 +126,7 @@ func PlotBars(path, title string, t Table, metrics []string) error {
 		bars.Color = barColor(ri)
 		bars.LineStyle.Width = 0
 		p.Add(bars)
-		p.Legend.Add(r.Method, bars)
+		leg.Add(r.Method, bars)
 		if eb.Len() > 0 {
 			e, err := plotter.NewYErrorBars(eb)
 			if err != nil {
@@ -120,10 +141,16 @@ func PlotBars(path, title string, t Table, metrics []string) error {
 		ticks[i] = plot.Tick{Value: float64(i), Label: name}
 	}
 	p.X.Tick.Marker = ticks
-	p.Y.Min = math.Min(0, p.Y.Min)
-	p.Y.Max = ymax * (1 + 0.08*float64(nr)) // room for the legend
+	p.Y.Min, p.Y.Max = ymin, ymax
+	if ymin < 0 || ymax > 1 { // not a rate: a margin above the data
+		p.Y.Max = ymax + 0.05*(ymax-ymin)
+	}
 	p.Add(plotter.NewGrid())
-	return savePNG(path, p, barsWidth, barsHeight)
+	return renderPNG(path, barsWidth, barsHeight, func(dc draw.Canvas) {
+		splitRight(dc, legendPx, p.Draw, func(c draw.Canvas) {
+			leg.Draw(draw.Crop(c, vg.Points(6), 0, 0, -vg.Points(30)))
+		})
+	})
 }
 
 // heatGrid adapts a Matrix to plotter.GridXYZ: column c = test source, row r = train source,
@@ -136,8 +163,10 @@ func (g heatGrid) Y(r int) float64    { return float64(r) }
 func (g heatGrid) Z(c, r int) float64 { return g.m.Cells[len(g.m.Train)-1-r][c].Value }
 
 // PlotHeatmap writes a PNG heat map of the matrix (rows: train sources, first at the top;
-// columns: test sources) with each cell's value and interval printed in it; NaN cells are grey.
-// The image is max(500, 250+150·cols) × max(400, 150+80·rows) pixels.
+// columns: test sources) with each cell's value and interval printed in it, NaN cells grey, a
+// colour scale at the right, and under each column its number of test snippets when m.TestN is
+// set ("few" below FewSnippets). The image is max(500, 250+150·cols) + scalePx ×
+// max(400, 150+80·rows) pixels.
 func PlotHeatmap(path, title string, m Matrix) error {
 	rows, cols := len(m.Train), len(m.Test)
 	if rows == 0 || cols == 0 {
@@ -150,6 +179,9 @@ func PlotHeatmap(path, title string, m Matrix) error {
 		if len(r) != cols {
 			return errors.New("eval: PlotHeatmap: Cells do not match Test")
 		}
+	}
+	if m.TestN != nil && len(m.TestN) != cols {
+		return errors.New("eval: PlotHeatmap: TestN does not match Test")
 	}
 	pal := moreland.SmoothBlueRed().Palette(255)
 	g := heatGrid{m}
@@ -204,6 +236,12 @@ func PlotHeatmap(path, title string, m Matrix) error {
 
 	xt := make(plot.ConstantTicks, cols)
 	for c, name := range m.Test {
+		if m.TestN != nil {
+			name += fmt.Sprintf("\nn=%d", m.TestN[c])
+			if m.TestN[c] < FewSnippets {
+				name += " (few)"
+			}
+		}
 		xt[c] = plot.Tick{Value: float64(c), Label: name}
 	}
 	yt := make(plot.ConstantTicks, rows)
@@ -214,7 +252,24 @@ func PlotHeatmap(path, title string, m Matrix) error {
 	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(rows)-0.5
 	w, hh := heatmapSize(rows, cols)
-	return savePNG(path, p, w, hh)
+	scale := colourScale(h.Min, h.Max, m.Metric)
+	return renderPNG(path, w+scalePx, hh, func(dc draw.Canvas) {
+		splitRight(dc, scalePx, p.Draw, scale.Draw)
+	})
+}
+
+// colourScale is a vertical bar of the heat map's palette from lo to hi, labelled with metric.
+func colourScale(lo, hi float64, metric string) *plot.Plot {
+	cm := moreland.SmoothBlueRed()
+	cm.SetMax(hi)
+	cm.SetMin(lo)
+	p := plot.New()
+	p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	p.HideX()
+	p.Y.Padding = 0
+	p.Y.Label.Text = metric
+	p.Title.Text = " "
+	return p
 }
 
 // cellColor is the palette colour HeatMap gives to v.

@@ -74,7 +74,15 @@ func TestPlotHeatmap(t *testing.T) {
 	if w != 700 || h != 400 {
 		t.Fatalf("heatmapSize(2,3) = %d,%d", w, h)
 	}
-	checkPNG(t, path, w, h)
+	checkPNG(t, path, w+scalePx, h)
+	m.TestN = []int{120, 12, 40}
+	if err := PlotHeatmap(path, "cross-language", *m); err != nil {
+		t.Fatal(err)
+	}
+	m.TestN = []int{1}
+	if err := PlotHeatmap(path, "cross-language", *m); err == nil {
+		t.Error("TestN of the wrong length: want error")
+	}
 	// A constant and an all-NaN matrix must not panic.
 	c := NewMatrix("", "f1", []string{"a"}, []string{"a"})
 	if err := PlotHeatmap(path, "nan", *c); err != nil {
@@ -84,7 +92,7 @@ func TestPlotHeatmap(t *testing.T) {
 	if err := PlotHeatmap(path, "const", *c); err != nil {
 		t.Fatal(err)
 	}
-	checkPNG(t, path, 500, 400)
+	checkPNG(t, path, 500+scalePx, 400)
 	if err := PlotHeatmap(path, "", Matrix{}); err == nil {
 		t.Error("empty matrix: want error")
 	}

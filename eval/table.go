@@ -156,6 +156,9 @@ type Matrix struct {
 	Train  []string
 	Test   []string
 	Cells  [][]Cell
+	// TestN is each test source's number of test snippets (optional; nil: unknown). The heat
+	// map prints it under the column.
+	TestN []int
 }
 
 // NewMatrix returns a matrix whose cells are all NaN without CI.

@@ -265,6 +265,10 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 		rows = append(rows, g)
 	}
 	m := eval.NewMatrix(title, r.cfg.Eval.MatrixMetric, rows, groups)
+	m.TestN = make([]int, len(groups))
+	for j, tg := range groups {
+		m.TestN[j] = len(ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) }))
+	}
 	for _, g := range rows {
 		for _, tg := range groups {
 			test := ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) })
