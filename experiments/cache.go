@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pttrust/pttrust/datasets"
@@ -38,11 +39,14 @@ func hashOf(parts ...any) string {
 }
 
 // dataKey is the key of the snippets file d makes. It holds only what its format reads:
-// mutation data depends on the sampling and mutation settings, the seed and the source trees
+// pinned mutation data on the pinned file's SHA-256; other mutation data on the sampling and mutation settings, the seed and the source trees
 // found (roots); imported data on the content of the input (not its path: the same benchmark
 // elsewhere shares the cache, an edited one does not), the split fractions, the languages and
 // the size cap.
 func dataKey(d DataConfig, seed uint64, roots []string) (string, error) {
+	if d.Format == "mutation" && d.Pinned != "" { // the file's content, not how it was made
+		return hashOf("mutation-pinned", strings.ToLower(d.PinnedSHA256), datasets.SnippetSchemaVersion), nil
+	}
 	if d.Format == "mutation" {
 		d.Path, d.MaxCodeBytes = "", 0
 		return hashOf("mutation", d, seed, datasets.SnippetSchemaVersion, roots), nil

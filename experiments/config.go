@@ -119,6 +119,15 @@ type DataConfig struct {
 	// id, in every language alike, so a large benchmark fits a slow model's time budget. The
 	// split of each kept problem is the one it has in the whole benchmark.
 	ProblemFraction float64 `toml:"problem_fraction"`
+	// Pinned (mutation) reads the snippets from a file made once instead of building them from
+	// the source trees found on this machine, whose versions differ between machines (and with
+	// GOTOOLCHAIN): "embedded:default" is the default study's snippets, embedded in the binary
+	// (experiments/defaultdata/snippets.parquet, made with the settings above); any other value
+	// is a snippets Parquet file written by pttrust (relative to the working directory). The
+	// sampling and mutation settings above then only document how the file was made.
+	Pinned string `toml:"pinned" json:"pinned,omitempty"`
+	// PinnedSHA256 is the pinned file's SHA-256 (64 hex digits), checked before it is used.
+	PinnedSHA256 string `toml:"pinned_sha256" json:"pinned_sha256,omitempty"`
 }
 
 // TransferConfig is a labeled data set the experiment's methods are tested on, trained
@@ -428,7 +437,13 @@ func (d *DataConfig) validate(section string) error {
 			add("line_mutants_per_file/operator_mutants_per_file: %d/%d; want non-negative, not both 0",
 				d.LineMutantsPerFile, d.OperatorMutantsPerFile)
 		}
+		if d.Pinned != "" && !isSHA256(d.PinnedSHA256) {
+			add("pinned_sha256: %q; a pinned file needs its SHA-256 (64 hex digits)", d.PinnedSHA256)
+		}
 	case "debugbench", "humanevalpack", "pairs":
+		if d.Pinned != "" {
+			add("pinned: %q; only mutation data is pinned (an importer reads its own path)", d.Pinned)
+		}
 		if d.Path == "" {
 			add("path: empty; the %s importer needs the file or directory you downloaded", d.Format)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/internal/eta"
 )
 
 // testSet is one column block of the main results: a name and its snippets.
@@ -250,7 +251,10 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 		val    selection
 	}
 	fits := map[string]fitted{}
-	for _, g := range groups {
+	start := time.Now()
+	for i, g := range groups {
+		r.status.Set(true, "cross-%s: row %d/%d (%s), %v, %s", kind, i+1, len(groups), g,
+			time.Since(start).Round(time.Second), eta.String(time.Since(start), float64(i), float64(len(groups))))
 		keep := func(s *snippetSpan) bool { return in(s, g) }
 		train, val := ls.pick(datasets.Train, keep), ls.pick(datasets.Validation, keep)
 		if len(train) < r.cfg.Eval.MinTrainSnippets || len(val) == 0 {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	status "github.com/pttrust/pttrust/internal/progress"
 )
 
 // Method names in the tables.
@@ -96,10 +98,11 @@ func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, 
 	bc.Seed = r.cfg.Seed
 	bc.Backend = r.cfg.Model.Backend
 	byRow := func(i int) []float32 { return feat[i] }
-	a, err := finetune.Train(ctx, bc, ls.lists(train, byRow), ls.lists(val, byRow), nil)
+	a, err := finetune.Train(ctx, bc, ls.lists(train, byRow), ls.lists(val, byRow), &epochStatus{r.status, name})
 	if err != nil {
 		return nil, fmt.Errorf("binding %s: %w", name, err)
 	}
+	r.status.Print("binding %s: %d epochs (best %d) in %v", name, a.EpochsRun, a.BestEpoch, time.Since(start).Round(time.Millisecond))
 	a.Features = featKind
 	if err := a.Save(dir); err != nil {
 		return nil, err
@@ -108,6 +111,19 @@ func (r *runner) fitBinding(ctx context.Context, name string, feat [][]float32, 
 		return nil, err
 	}
 	return a, nil
+}
+
+// epochStatus shows a binding's epoch lines on the run's status line.
+type epochStatus struct {
+	line *status.Line
+	name string
+}
+
+func (e *epochStatus) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		e.line.Set(false, "binding %s: %s", e.name, strings.TrimSpace(l))
+	}
+	return len(p), nil
 }
 
 // evaluateOn computes a method's metrics on a test selection of set, with the flagging

@@ -18,6 +18,7 @@ import (
 	"github.com/pttrust/pttrust/finetune"
 	"github.com/pttrust/pttrust/internal/atomicfile"
 	"github.com/pttrust/pttrust/internal/filelock"
+	status "github.com/pttrust/pttrust/internal/progress"
 	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
@@ -81,6 +82,7 @@ type labeledSet struct {
 type runner struct {
 	cfg      Config
 	progress io.Writer
+	status   *status.Line // the status line of the evaluation (bindings, cross matrices)
 	modelDir string
 	modelID  string
 	hook     string
@@ -117,7 +119,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		return nil, fmt.Errorf("experiment %s: %w", cfg.Name, err)
 	}
 	defer lock.Unlock()
-	r := &runner{cfg: cfg, progress: progress, res: &Result{OutDir: cfg.OutDir}}
+	r := &runner{cfg: cfg, progress: progress, status: status.New(progress), res: &Result{OutDir: cfg.OutDir}}
 	if err := r.run(ctx); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", cfg.Name, err)
 	}
@@ -303,6 +305,7 @@ func (r *runner) stage(name, cachedDir string, start time.Time) {
 	if st.Cached {
 		how = "cached"
 	}
+	r.status.Done()
 	fmt.Fprintf(r.progress, "== %s: %s\n", name, how)
 }
 
@@ -316,7 +319,10 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 	start := time.Now()
 	var roots []datasets.Root
 	var rootNames []string
-	if d.Format == "mutation" {
+	switch {
+	case d.Format == "mutation" && d.Pinned != "":
+		r.note("%s: pinned snippets %s (sha256 %s)", name, d.Pinned, strings.ToLower(d.PinnedSHA256))
+	case d.Format == "mutation":
 		roots, rootNames = sourceRoots()
 		r.note("%s: source trees %s", name, strings.Join(rootNames, "; "))
 	}
@@ -338,13 +344,29 @@ func (r *runner) data(ctx context.Context, name string, d DataConfig) (string, s
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}
+	if d.Format == "mutation" && d.Pinned != "" {
+		n, err := writePinned(d, path)
+		if err != nil {
+			return "", "", err
+		}
+		if err := markDone(dir, start, map[string]any{"made_by": r.cfg.Name, "snippets": n, "pinned": d.Pinned}); err != nil {
+			return "", "", err
+		}
+		r.stage(name, "", start)
+		return path, key, nil
+	}
+	r.warnOtherTrees(name, rootNames)
 	fmt.Fprintf(r.progress, "== %s: building %s snippets\n", name, d.Format)
 	rep, err := buildData(ctx, d, roots, r.cfg.Seed, path, r.progress)
 	if err != nil {
 		return "", "", err
 	}
 	fmt.Fprintf(r.progress, "%s\n", strings.TrimSpace(rep.String()))
-	if err := markDone(dir, start, map[string]any{"made_by": r.cfg.Name, "snippets": rep.Total(), "skipped": rep.ProblemCounts}); err != nil {
+	info := map[string]any{"made_by": r.cfg.Name, "snippets": rep.Total(), "skipped": rep.ProblemCounts}
+	if rootNames != nil {
+		info["source_trees"] = rootNames
+	}
+	if err := markDone(dir, start, info); err != nil {
 		return "", "", err
 	}
 	r.stage(name, "", start)

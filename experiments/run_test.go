@@ -21,6 +21,7 @@ func tinyConfig(t *testing.T) Config {
 	dir := t.TempDir()
 	cfg.Name = "tiny"
 	cfg.OutDir, cfg.WorkDir = filepath.Join(dir, "results"), filepath.Join(dir, "work")
+	cfg.Data.Pinned, cfg.Data.PinnedSHA256 = "", "" // this machine's GOROOT, a smaller sample
 	cfg.Data.Languages = []string{"go"}
 	cfg.Data.FilesPerLanguage = 40
 	cfg.Data.MaxFileBytes = 3000
@@ -46,6 +47,10 @@ func TestRunEndToEnd(t *testing.T) {
 	var log strings.Builder
 	res, err := Run(context.Background(), cfg, &log)
 	require.NoError(t, err, log.String())
+	// The evaluation shows its progress: each binding's epochs and end, each cross-matrix row.
+	require.Contains(t, log.String(), "binding pttrust: epoch   1/")
+	require.Regexp(t, `binding pttrust: \d+ epochs \(best \d+\) in `, log.String())
+	require.Contains(t, log.String(), "cross-task: row 1/2 (line_ops)")
 
 	// Splits follow the configured fractions (files are split by a salted hash, not by the
 	// sampling key).

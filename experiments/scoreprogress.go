@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pttrust/pttrust/internal/eta"
+	"github.com/pttrust/pttrust/internal/progress"
 )
 
 // scoreProgress reports the files scored, with an ETA by bytes. On a terminal it redraws one
@@ -34,11 +35,7 @@ func newScoreProgress(w io.Writer, paths []string) *scoreProgress {
 			p.bytesTotal += fi.Size()
 		}
 	}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
+	p.tty = progress.IsTerminal(w)
 	return p
 }
 

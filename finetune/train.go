@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/pttrust/pttrust/eval"
+	"github.com/pttrust/pttrust/internal/eta"
 	"github.com/pttrust/pttrust/models"
 )
 
@@ -517,8 +518,10 @@ func Train(ctx context.Context, cfg Config, train, val []List, progress io.Write
 			if st.ValMetric != nil {
 				ms = fmt.Sprintf("%.4f", metric)
 			}
-			fmt.Fprintf(progress, "epoch %3d/%d  train loss %.4f  val %s %s%s  (%s)\n", epoch, cfg.Epochs, st.TrainLoss,
-				a.ValMetricName, ms, map[bool]string{true: " *", false: ""}[improved], time.Since(start).Round(time.Millisecond))
+			// The ETA is a bound: early stopping (Patience) may end the run sooner.
+			fmt.Fprintf(progress, "epoch %3d/%d  train loss %.4f  val %s %s%s  (%s, %s at most)\n", epoch, cfg.Epochs, st.TrainLoss,
+				a.ValMetricName, ms, map[bool]string{true: " *", false: ""}[improved], time.Since(start).Round(time.Millisecond),
+				eta.String(time.Since(start), float64(epoch), float64(cfg.Epochs)))
 		}
 		if cfg.Patience > 0 && since >= cfg.Patience {
 			break

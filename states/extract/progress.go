@@ -3,11 +3,11 @@ package extract
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/pttrust/pttrust/internal/eta"
+	status "github.com/pttrust/pttrust/internal/progress"
 )
 
 // progress prints a bar with lines and tokens per second and the padding fraction. On a terminal
@@ -26,17 +26,16 @@ type progress struct {
 	padded   int // tokens the backend computes (bucketed batch x length)
 	rect     int // batch rows x longest row: padding before the backend's shape buckets
 	problems int
-	drawn    bool
-	lastLine string
+	// The group being run: its snippets and tokens, and the tokens run so far, so the bar moves
+	// with each batch instead of jumping a group at a time.
+	groupSnippets, groupTokens, groupRun int
+	drawn                                bool
+	lastLine                             string
 }
 
 func newProgress(w io.Writer, total, resumed int) *progress {
 	p := &progress{w: w, total: total, done: resumed, resumed: resumed, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
+	p.tty = status.IsTerminal(w)
 	return p
 }
 
@@ -67,9 +66,12 @@ func (p *progress) update(force bool) {
 	}
 	p.last = now
 	sec := max(now.Sub(p.start).Seconds(), 1e-9)
-	frac := 1.0
+	frac, done := 1.0, float64(p.done)
+	if p.groupTokens > 0 {
+		done += float64(p.groupSnippets) * float64(p.groupRun) / float64(p.groupTokens)
+	}
 	if p.total > 0 {
-		frac = float64(p.done) / float64(p.total)
+		frac = min(1, done/float64(p.total))
 	}
 	const width = 24
 	fill := int(frac * width)
@@ -79,10 +81,10 @@ func (p *progress) update(force bool) {
 		packPad = 1 - float64(p.real)/float64(p.rect)
 	}
 	// The ETA counts the snippets done in this run (a shard at a time), not those resumed.
-	left := eta.String(now.Sub(p.start), float64(p.done-p.resumed), float64(p.total-p.resumed))
+	left := eta.String(now.Sub(p.start), done-float64(p.resumed), float64(p.total-p.resumed))
 	line := fmt.Sprintf("[%s] %3.0f%% snippets %d/%d  lines %d (%.0f/s)  tokens %d (%.0f/s)  padding %.1f%% (%.1f%% before shape buckets)  problems %d  %s",
 		bar, 100*frac, p.done, p.total, p.lines, float64(p.lines)/sec, p.tokens, float64(p.tokens)/sec, 100*pad, 100*packPad, p.problems, left)
-	key := fmt.Sprint(p.done, p.lines, p.tokens, p.problems)
+	key := fmt.Sprint(p.done, p.lines, p.tokens, p.problems, p.groupRun)
 	if key == p.lastLine && !p.tty {
 		return // nothing new since the last line
 	}

@@ -75,6 +75,10 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 			items = append(items, item{w: w, win: i, ids: w.ids[win.start:win.end]})
 		}
 	}
+	u.p.groupSnippets, u.p.groupTokens, u.p.groupRun = len(group), 0, 0
+	for _, it := range items {
+		u.p.groupTokens += len(it.ids)
+	}
 	// Longest first; ties in input order: batches depend only on the group.
 	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.ids), len(a.ids)) })
 	for len(items) > 0 {
@@ -96,6 +100,7 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 		u.p.lines += len(w.rows)
 	}
 	u.p.done += len(group)
+	u.p.groupSnippets, u.p.groupTokens, u.p.groupRun = 0, 0, 0
 	u.p.update(false)
 	return rows, probs, tokens, nil
 }
@@ -130,6 +135,7 @@ func (u *runner) runBatch(batch []item) error {
 	u.shapes[shape]++
 	u.p.tokens += real
 	u.p.real += real
+	u.p.groupRun += real
 	u.p.padded += shape[0] * shape[1]
 	u.p.rect += n * len(batch[0].ids)
 	u.p.update(false)
