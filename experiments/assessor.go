@@ -28,8 +28,11 @@ const (
 	BundleBindingDir = "binding"
 	// BundleExamplesName holds, per SAE latent, the training lines that fire it most.
 	BundleExamplesName = "examples.json"
-	// examplesPerLatent is the number of nearest examples kept per latent.
-	examplesPerLatent = 5
+	// examplesPerLatent is the number of nearest examples kept per latent (over all languages),
+	// and examplesPerLanguage the most kept per language besides them, so a file's report can
+	// show examples in its own language first.
+	examplesPerLatent   = 5
+	examplesPerLanguage = 2
 )
 
 // BundleInfo is an assessor bundle's cfg.json.
@@ -169,6 +172,7 @@ func (r *runner) latentExamples() ([][]report.Example, error) {
 		}
 		slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.act, a.act) })
 		pairs := map[string]bool{}
+		perLang := map[string]int{}
 		for _, c := range cs {
 			row := r.main.ls.rows[c.row]
 			if pairs[row.PairID] {
@@ -178,11 +182,15 @@ func (r *runner) latentExamples() ([][]report.Example, error) {
 			if int(row.Line) >= len(lines) {
 				continue
 			}
-			pairs[row.PairID] = true
-			out[j] = append(out[j], report.Example{Snippet: row.SnippetID, Line: int(row.Line) + 1, Text: lines[row.Line], Activation: c.act})
-			if len(out[j]) == examplesPerLatent {
-				break
+			// The first examplesPerLatent by activation, then more while their language has
+			// fewer than examplesPerLanguage.
+			if len(out[j]) >= examplesPerLatent && perLang[row.Language] >= examplesPerLanguage {
+				continue
 			}
+			pairs[row.PairID] = true
+			perLang[row.Language]++
+			out[j] = append(out[j], report.Example{Snippet: row.SnippetID, Line: int(row.Line) + 1, Text: lines[row.Line],
+				Activation: c.act, Language: row.Language, Role: row.Role, Faulty: row.Label == 1})
 		}
 	}
 	return out, nil

@@ -249,14 +249,15 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 			ln.Probability = fr.Platt.Prob(scores[i])
 		}
 		if ln.Flagged || rank < s.opts.ExplainTop {
-			ln.Latents = s.topLatents(z[i])
+			ln.Latents = s.topLatents(z[i], string(f.Language))
 		}
 	}
 	return f, nil
 }
 
-// topLatents lists the most active latents of a line with their nearest training examples.
-func (s *Scorer) topLatents(z []float32) []report.Latent {
+// topLatents lists the most active latents of a line with their nearest training examples:
+// those in the file's language first, at most examplesPerLatent.
+func (s *Scorer) topLatents(z []float32, lang string) []report.Latent {
 	idx := make([]int, 0, len(z))
 	for j, v := range z {
 		if v > 0 {
@@ -271,7 +272,21 @@ func (s *Scorer) topLatents(z []float32) []report.Latent {
 	for k, j := range idx {
 		out[k] = report.Latent{Index: j, Activation: z[j]}
 		if j < len(s.assessor.Examples) {
-			out[k].Examples = s.assessor.Examples[j]
+			out[k].Examples = examplesFor(s.assessor.Examples[j], lang)
+		}
+	}
+	return out
+}
+
+// examplesFor orders a latent's examples for a file in lang: the same language first (by
+// activation, as stored), then the others, at most examplesPerLatent.
+func examplesFor(ex []report.Example, lang string) []report.Example {
+	out := make([]report.Example, 0, min(len(ex), examplesPerLatent))
+	for _, same := range []bool{true, false} {
+		for _, e := range ex {
+			if len(out) < examplesPerLatent && (e.Language == lang) == same {
+				out = append(out, e)
+			}
 		}
 	}
 	return out

@@ -2,11 +2,14 @@ package experiments
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pttrust/pttrust/eval/report"
 )
 
 // copyBundle copies the shipped assessor to a temporary folder with its cfg.json's hook replaced.
@@ -77,4 +80,23 @@ func TestScorerExplainTop(t *testing.T) {
 	}
 	_, err := NewScorer(ScoreOptions{TopLatents: 3, MaxFileBytes: 1, ExplainTop: -1})
 	require.ErrorContains(t, err, "ExplainTop")
+}
+
+// A file's report shows a latent's examples in its own language first, at most
+// examplesPerLatent.
+func TestExamplesForLanguage(t *testing.T) {
+	var ex []report.Example
+	for i, l := range []string{"go", "python", "go", "java", "c", "cpp", "python", "go"} {
+		ex = append(ex, report.Example{Snippet: fmt.Sprint(i), Language: l})
+	}
+	var got []string
+	for _, e := range examplesFor(ex, "python") {
+		got = append(got, e.Language+e.Snippet)
+	}
+	require.Equal(t, []string{"python1", "python6", "go0", "go2", "java3"}, got)
+	require.Len(t, examplesFor(ex[:2], "rust"), 2)
+	require.Equal(t, "faulty line", report.Example{Role: "buggy", Faulty: true}.Kind())
+	require.Equal(t, "line of a buggy snippet", report.Example{Role: "buggy"}.Kind())
+	require.Equal(t, "clean line", report.Example{Role: "original"}.Kind())
+	require.Empty(t, report.Example{}.Kind(), "an old bundle: not recorded")
 }

@@ -70,6 +70,7 @@ type htmlLine struct {
 type htmlLatent struct {
 	Index      int
 	Activation string
+	Label      string // its top example's code, shortened: what the latent fires on
 	Examples   []htmlExample
 }
 
@@ -78,6 +79,24 @@ type htmlExample struct {
 	Line       int
 	Text       string
 	Activation string
+	Language   string
+	Kind       string // Example.Kind
+	KindClass  string // "faulty", "buggy" or "clean": the badge's colour
+}
+
+// latentLabelRunes bounds a latent's label.
+const latentLabelRunes = 48
+
+// latentLabel is a short label for a latent: its top example's code, trimmed and shortened.
+func latentLabel(ex []Example) string {
+	if len(ex) == 0 {
+		return ""
+	}
+	r := []rune(strings.Join(strings.Fields(sanitize(ex[0].Text)), " "))
+	if len(r) > latentLabelRunes {
+		return string(r[:latentLabelRunes-1]) + "…"
+	}
+	return string(r)
 }
 
 // heatCSS is the background of a line with heat h: green (low) through yellow to red (high),
@@ -133,14 +152,25 @@ func buildHTMLView(r *Report) htmlView {
 				hl.BarPct = int(math.Round(100 * h))
 			}
 			for _, lat := range l.Latents {
-				hlat := htmlLatent{Index: lat.Index, Activation: fmt.Sprintf("%.3g", lat.Activation)}
+				hlat := htmlLatent{Index: lat.Index, Activation: fmt.Sprintf("%.3g", lat.Activation), Label: latentLabel(lat.Examples)}
 				for _, ex := range lat.Examples {
-					hlat.Examples = append(hlat.Examples, htmlExample{
+					he := htmlExample{
 						Snippet:    ex.Snippet,
 						Line:       ex.Line,
 						Text:       strings.TrimRight(sanitize(ex.Text), " \t"),
 						Activation: fmt.Sprintf("%.3g", ex.Activation),
-					})
+						Language:   ex.Language,
+						Kind:       ex.Kind(),
+					}
+					switch {
+					case ex.Faulty:
+						he.KindClass = "faulty"
+					case ex.Role == "buggy":
+						he.KindClass = "buggy"
+					case ex.Role != "":
+						he.KindClass = "clean"
+					}
+					hlat.Examples = append(hlat.Examples, he)
 				}
 				hl.Latents = append(hl.Latents, hlat)
 			}

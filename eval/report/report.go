@@ -27,6 +27,25 @@ type Example struct {
 	Line       int     `json:"line"`       // 1-based line number in that snippet
 	Text       string  `json:"text"`       // the line's code
 	Activation float32 `json:"activation"` // the latent's activation on that line
+	Language   string  `json:"language,omitempty"`
+	// Role is the training snippet's: "buggy" (a mutant or a benchmark's buggy version) or
+	// "original"; Faulty says the line itself is one of its faulty (mutated) lines.
+	Role   string `json:"role,omitempty"`
+	Faulty bool   `json:"faulty,omitempty"`
+}
+
+// Kind is how an example reads in a report: "faulty line", "line of a buggy snippet" or
+// "clean line" ("" when the bundle did not record it).
+func (e Example) Kind() string {
+	switch {
+	case e.Faulty:
+		return "faulty line"
+	case e.Role == "buggy":
+		return "line of a buggy snippet"
+	case e.Role != "":
+		return "clean line"
+	}
+	return ""
 }
 
 // Latent is one SAE latent active on a line, with the training lines that fire it most.

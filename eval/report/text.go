@@ -207,8 +207,11 @@ func (t *textWriter) latents(f *File) {
 				if k == maxTextExamples {
 					break
 				}
-				fmt.Fprintf(t.w, "         %s %s\n", t.sgr(ansiDim, fmt.Sprintf("e.g. %s:%d (%.3g):", ex.Snippet, ex.Line, ex.Activation)),
-					strings.TrimSpace(sanitize(ex.Text)))
+				where := fmt.Sprintf("e.g. %s:%d (%.3g", ex.Snippet, ex.Line, ex.Activation)
+				if k := ex.Kind(); k != "" {
+					where += ", " + k
+				}
+				fmt.Fprintf(t.w, "         %s %s\n", t.sgr(ansiDim, where+"):"), strings.TrimSpace(sanitize(ex.Text)))
 			}
 		}
 	}
