@@ -157,18 +157,11 @@ func (x *extractor) runChunk() error {
 // writeShard writes the open shard, covering snippets [shardStart, end), and the manifest.
 func (x *extractor) writeShard(end int) error {
 	i := len(x.man.Shards)
-	name := ShardName(i)
-	sum, size, err := writeShard(filepath.Join(x.r.OutDir, name), x.r.columns, x.r.Hooks, x.rows)
+	info, err := x.r.finishShard(i, x.shardStart, end, x.rows, x.tokens, x.probs)
 	if err != nil {
 		return err
 	}
-	info := ShardInfo{File: name, FirstSnippet: x.shardStart, Snippets: end - x.shardStart, Rows: len(x.rows),
-		Tokens: x.tokens, SHA256: sum, Bytes: size, Problems: x.probs}
-	x.man.Shards = append(x.man.Shards, info)
-	x.man.Snippets += info.Snippets
-	x.man.Rows += info.Rows
-	x.man.Tokens += info.Tokens
-	x.man.Problems += len(info.Problems)
+	x.man.add(info)
 	x.man.Code = buildinfo.Get()
 	if err := writeManifest(x.r.OutDir, x.man); err != nil {
 		return err
@@ -187,8 +180,35 @@ func (x *extractor) writeShard(end int) error {
 // afterShard, when set (by tests), is called after each shard and its manifest are written.
 var afterShard func(shard int)
 
+// finishShard writes the rows of shard i, covering snippets [first, end), into OutDir under
+// ShardName(i) (atomically: a rewrite replaces it whole) and describes it.
+func (r *resolved) finishShard(i, first, end int, rows []Row, tokens int, probs []Problem) (ShardInfo, error) {
+	name := ShardName(i)
+	sum, size, err := writeShard(filepath.Join(r.OutDir, name), r.columns, r.Hooks, rows)
+	if err != nil {
+		return ShardInfo{}, err
+	}
+	return ShardInfo{File: name, FirstSnippet: first, Snippets: end - first, Rows: len(rows),
+		Tokens: tokens, SHA256: sum, Bytes: size, Problems: probs}, nil
+}
+
 // makeSettings identifies the model and the data.
 func makeSettings(r *resolved, m *models.Model) (Settings, error) {
+	s, err := modelSettings(r, m)
+	if err != nil {
+		return s, err
+	}
+	if s.Data.Snippets, err = datasets.CountSnippets(r.DataPath); err != nil {
+		return s, err
+	}
+	if s.Data.SHA256, s.Data.Bytes, err = fileSHA256(r.DataPath); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// modelSettings is makeSettings without the data.
+func modelSettings(r *resolved, m *models.Model) (Settings, error) {
 	s := Settings{Schema: SchemaVersion, Hooks: r.Hooks, Window: r.window, Stride: r.stride,
 		BatchTokens: r.BatchTokens, ShardSnippets: r.ShardSnippets, AttentionLayer: r.attnLayer, Backend: m.Backend.Name(),
 		NoTokenStats: r.NoTokenStats}
@@ -200,12 +220,6 @@ func makeSettings(r *resolved, m *models.Model) (Settings, error) {
 		return s, err
 	}
 	s.Model.ConfigSHA256, s.Model.TokenizerSHA256, s.Model.WeightsBytes = fp.ConfigSHA256, fp.TokenizerSHA256, fp.WeightsBytes()
-	if s.Data.Snippets, err = datasets.CountSnippets(r.DataPath); err != nil {
-		return s, err
-	}
-	if s.Data.SHA256, s.Data.Bytes, err = fileSHA256(r.DataPath); err != nil {
-		return s, err
-	}
 	return s, nil
 }
 
@@ -214,11 +228,7 @@ func makeSettings(r *resolved, m *models.Model) (Settings, error) {
 // not), or a fresh one. Shard files past the kept ones and temporary files of an interrupted
 // write are removed.
 func resume(r *resolved, s Settings) (*Manifest, error) {
-	fresh := &Manifest{Schema: SchemaVersion, ConfigHash: s.Hash(), Settings: s, ModelDir: r.ModelDir,
-		DataPath: r.DataPath, Columns: map[string]string{}, Shards: []ShardInfo{}, Code: buildinfo.Get()}
-	for i, h := range r.Hooks {
-		fresh.Columns[h] = r.columns[i]
-	}
+	fresh := newManifest(s, r.ModelDir, r.DataPath)
 	man := fresh
 	old, err := ReadManifest(r.OutDir)
 	switch {
@@ -235,11 +245,7 @@ func resume(r *resolved, s Settings) (*Manifest, error) {
 			if err != nil || sum != sh.SHA256 || sh.File != ShardName(len(man.Shards)) {
 				break
 			}
-			man.Shards = append(man.Shards, sh)
-			man.Snippets += sh.Snippets
-			man.Rows += sh.Rows
-			man.Tokens += sh.Tokens
-			man.Problems += len(sh.Problems)
+			man.add(sh)
 		}
 		man.Complete = old.Complete && len(man.Shards) == len(old.Shards) && man.Snippets == s.Data.Snippets
 	}
