@@ -2,7 +2,9 @@ package pretrain
 
 import (
 	"bytes"
+	"fmt"
 	"image/color"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -10,6 +12,20 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 )
+
+// constant reports whether value is the same on every row (and which); no rows: not constant.
+func constant(rows []MetricsRow, value func(MetricsRow) float64) (float64, bool) {
+	if len(rows) == 0 {
+		return 0, false
+	}
+	v := value(rows[0])
+	for _, r := range rows[1:] {
+		if value(r) != v {
+			return 0, false
+		}
+	}
+	return v, true
+}
 
 // curve is one panel of CurvesFile.
 type curve struct {
@@ -26,15 +42,30 @@ var curves = []curve{
 	{"mean pair distance (normalised latents)", func(r MetricsRow) float64 { return r.PairDistance }},
 }
 
-// curvesPNG draws each metric against the step in a grid of panels.
+// curvesPNG draws each metric against the step in a grid of panels. Metrics that stay constant
+// (L0 is k by construction for a TopK SAE; no dead latents, so no AuxK loss) get no panel of
+// their own: a last panel lists them with their value.
 func curvesPNG(rows []MetricsRow) ([]byte, error) {
+	var drawn []curve
+	var flat []string
+	for _, c := range curves {
+		if v, ok := constant(rows, c.value); ok {
+			flat = append(flat, fmt.Sprintf("%s: %.4g", c.title, v))
+			continue
+		}
+		drawn = append(drawn, c)
+	}
 	const cols = 2
-	nRows := (len(curves) + cols - 1) / cols
+	panels := len(drawn)
+	if len(flat) > 0 {
+		panels++
+	}
+	nRows := max(1, (panels+cols-1)/cols)
 	plots := make([][]*plot.Plot, nRows)
 	for i := range plots {
 		plots[i] = make([]*plot.Plot, cols)
 	}
-	for i, c := range curves {
+	for i, c := range drawn {
 		p := plot.New()
 		p.Title.Text = c.title
 		p.X.Label.Text = "step"
@@ -52,6 +83,12 @@ func curvesPNG(rows []MetricsRow) ([]byte, error) {
 			p.Add(line, plotter.NewGrid())
 		}
 		plots[i/cols][i%cols] = p
+	}
+	if len(flat) > 0 {
+		p := plot.New()
+		p.Title.Text = "constant throughout (not drawn):\n" + strings.Join(flat, "\n")
+		p.HideAxes()
+		plots[len(drawn)/cols][len(drawn)%cols] = p
 	}
 	img := vgimg.New(vg.Points(900), vg.Points(300*float64(nRows)))
 	dc := draw.New(img)
