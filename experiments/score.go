@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval/report"
@@ -197,15 +195,8 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 		f.Error = err.Error()
 		return f, err
 	}
-	switch {
-	case len(data) == 0:
-		f.Error = "empty file"
-		return f, nil
-	case bytes.IndexByte(data, 0) >= 0:
-		f.Error = "binary file (holds NUL bytes)"
-		return f, nil
-	case !utf8.Valid(data):
-		f.Error = "not valid UTF-8 text"
+	if err := datasets.CheckText(data); err != nil {
+		f.Error = err.Error()
 		return f, nil
 	}
 	code := string(data)

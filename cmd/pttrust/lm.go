@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tinycoder"
@@ -90,8 +91,8 @@ func runLMLogProbs(w io.Writer, o lmLogProbsOptions) error {
 	files := []lmFileJSON{}
 	for _, path := range o.Files {
 		data, err := os.ReadFile(path)
-		if err == nil && len(data) == 0 {
-			err = fmt.Errorf("empty file")
+		if err == nil {
+			err = datasets.CheckText(data)
 		}
 		var scores *models.TokenScores
 		if err == nil {

@@ -55,8 +55,10 @@ func TestLMLogProbs(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	bin := filepath.Join(dir, "bin.go")
 	require.NoError(t, os.WriteFile(bin, []byte{'a', 0xff, 0xfe, '\n'}, 0o644))
-	out, _, err = run(t, "lm", "logprobs", "--model", fixtureModel, empty, filepath.Join(dir, "missing.go"), bin, good)
-	require.ErrorContains(t, err, "3 of 4 files could not be scored")
+	nul := filepath.Join(dir, "nul.go") // valid UTF-8 with a NUL byte: binary, as score says
+	require.NoError(t, os.WriteFile(nul, []byte("a\x00b\n"), 0o644))
+	out, _, err = run(t, "lm", "logprobs", "--model", fixtureModel, empty, filepath.Join(dir, "missing.go"), bin, nul, good)
+	require.ErrorContains(t, err, "4 of 5 files could not be scored")
 	require.Contains(t, out, "return 1 // é")
 
 	_, _, err = run(t, "lm", "logprobs", "--model", filepath.Join(dir, "nomodel"), good)
