@@ -33,10 +33,17 @@ train-tinycoder: build
 # The whole test suite, as CI runs it.
 test:
     go test -count=1 ./...
+    cd beam && go test -count=1 ./...
 
 # Benchmarks: forward pass (tiny and Qwen2.5-Coder-0.5B-shaped) with the matmul reference.
 bench:
     go test -run '^$' -bench . -benchtime 3x -timeout 60m ./models/ ./models/train/
+
+# pttrust against llama.cpp, transformers, SAELens and pyarrow on this machine (same model, data
+# and threads): results/peers/peers.md (ratios) and raw.jsonl. About 20 minutes on 2 cores, plus a
+# one-time Python setup (scripts/peers/setup.sh). `just bench-peers --quick`: a smoke run.
+bench-peers *args:
+    bash scripts/peers/run.sh {{args}}
 
 # Fuzz every parser of outside input for a while each (19 targets: ~20 min at the default 1m;
 # corpora are kept in testdata/fuzz, crashers found are added there).

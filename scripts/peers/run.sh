@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `just bench-peers`: pttrust against what researchers would use instead, in one run on this
+# machine, the same model (SmolLM2-135M-Instruct, the GGUF of scripts/models/smollm2.sh), the same
+# data and the same thread count; writes results/peers/peers.md (one table of ratios pttrust ÷
+# peer, with the peers' versions and the machine) and results/peers/raw.jsonl (every measurement,
+# one JSON line each).
+#
+#   bash scripts/peers/run.sh            # full run: about 20 minutes on 2 cores (setup apart)
+#   bash scripts/peers/run.sh --quick    # tiny sizes, a smoke check (about 2 minutes); QUICK=1 too
+#
+# Rows: (1) forward tokens/s at seq 512, batch 1 and 8 (models BenchmarkSmolLM2) vs llama.cpp
+# prompt processing; (2) line-state extraction tokens/s (states/extract BenchmarkPeerExtract) vs
+# transformers eager with output_hidden_states, whole and cut to 8 layers, on the same batches;
+# (3) SAE training lines/s and FVU after the same steps (pretrain BenchmarkPeerSAE) vs SAELens'
+# TopK SAE; (4) Parquet shard write/read MB/s (BenchmarkPeerShard) vs pyarrow on the same rows.
+# Data: mutants of Go's container packages from the pinned Go toolchain's sources (`pttrust
+# datasets mutate`). Nothing is fetched at run time except by the one-time setup (the Python
+# environment of scripts/peers/setup.sh and the model file, both cached).
+# Env: PEERS_THREADS (default 2), PEERS_OUT (default results/peers; --quick: work/peers-quick),
+# PEERS_WORK (scratch, emptied first; default work/peers, --quick: work/peers-quick/scratch).
+set -euo pipefail
+export GOTOOLCHAIN=go1.27.4 GOEXPERIMENT=simd
+cd "$(dirname "$0")/../.."
+quick=${QUICK:-0}
+[[ ${1:-} == --quick ]] && quick=1
+threads=${PEERS_THREADS:-2}
+if [[ $quick == 1 ]]; then
+  out=${PEERS_OUT:-work/peers-quick}; work=${PEERS_WORK:-work/peers-quick/scratch}
+else
+  out=${PEERS_OUT:-results/peers}; work=${PEERS_WORK:-work/peers}
+fi
+rm -rf "$work"; mkdir -p "$out" "$work"
+work=$(cd "$work" && pwd)
+raw=$out/raw.jsonl
+: >"$raw"
+export GOMAXPROCS=$threads OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
+export PTTRUST_PEERS_OUT=$work
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TQDM_DISABLE=1 # nothing fetched at run time
+
+PY=$(bash scripts/peers/setup.sh)
+GGUF=$(bash scripts/models/smollm2.sh)
+export PTTRUST_SMOLLM2=$GGUF PTTRUST_REQUIRE_SMOLLM2=1
+log() { echo "bench-peers: $*" >&2; }
+
+# go test -bench output -> one JSON line per benchmark: {"row", "side", "bench", "metrics"}.
+gobench() {
+  local row=$1; shift
+  go test -run '^$' -timeout 120m "$@" | tee "$work/go-$row.txt" >&2
+  awk -v row="$row" '/^Benchmark/ {
+    name = $1; sub(/-[0-9]+$/, "", name)
+    printf "{\"row\":\"%s\",\"side\":\"pttrust\",\"bench\":\"%s\",\"metrics\":{", row, name
+    sep = ""; for (i = 3; i < NF; i += 2) { printf "%s\"%s\":%s", sep, $(i+1), $i; sep = "," }
+    print "}}" }' "$work/go-$row.txt" >>"$raw"
+}
+peer() { "$PY" "$@" | tee -a "$raw" >&2; }
+
+# The machine and the versions.
+cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+"$PY" - "$cpu" "$(nproc)" "$threads" "$quick" "$(go version)" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo +changes)" "$GGUF" >>"$raw" <<'PYEOF'
+import json, sys, datetime, platform
+cpu, cores, threads, quick, gov, rev, gguf = sys.argv[1:]
+print(json.dumps({"row": "meta", "cpu": cpu, "cores": int(cores), "threads": int(threads), "quick": quick == "1",
+                  "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                  "go": gov, "pttrust": rev, "python": platform.python_version(), "model": gguf}))
+PYEOF
+
+# The data: mutants (clean program, line and operator mutants) of the pinned toolchain's sources.
+log "building pttrust and the data"
+go build -o "$work/pttrust" ./cmd/pttrust
+src=$(go env GOROOT)/src/container
+if [[ $quick == 1 ]]; then
+  "$work/pttrust" datasets mutate --src "$src/list" --lang go --max-files 1 --line-mutants 1 \
+    --operator-mutants 1 --out "$work/snippets.parquet" >&2
+else
+  "$work/pttrust" datasets mutate --src "$src/heap" --src "$src/ring" --lang go --line-mutants 1 \
+    --operator-mutants 2 --out "$work/snippets.parquet" >&2
+fi
+
+# Row 1: the forward pass at seq 512.
+log "forward: pttrust (BenchmarkSmolLM2)"
+if [[ $quick == 1 ]]; then
+  gobench forward -bench 'SmolLM2$/./b1xs512' -benchtime 1x ./models/
+  batches=(1); reps=1
+else
+  gobench forward -bench 'SmolLM2$' -benchtime 3x ./models/
+  batches=(1 8); reps=3
+fi
+log "forward: llama.cpp"
+for b in "${batches[@]}"; do
+  r=$reps; [[ $b == 8 ]] && r=1 # 8 prompts a repetition already
+  peer scripts/peers/llama_peer.py --gguf "$GGUF" --threads "$threads" --batch "$b" --reps "$r"
+  peer scripts/peers/llama_peer.py --gguf "$GGUF" --threads "$threads" --batch "$b" --reps "$r" --logits-all
+done
+
+# Rows 2 and 4: extraction, then the shard writer/reader on its rows.
+log "extraction: pttrust (BenchmarkPeerExtract)"
+PTTRUST_PEERS_DATA=$work/snippets.parquet gobench extract -bench PeerExtract -benchtime 1x ./states/extract/
+log "extraction: transformers"
+peer scripts/peers/hf_peer.py --gguf "$GGUF" --batches "$work/batches-full.json" --threads "$threads"
+peer scripts/peers/hf_peer.py --gguf "$GGUF" --batches "$work/batches-states7.json" --threads "$threads" --truncate
+log "shards: pttrust (BenchmarkPeerShard), pyarrow"
+gobench parquet -bench PeerShard -benchtime "${reps}x" ./states/extract/
+peer scripts/peers/parquet_peer.py --shard "$work/shard/shard-00000.parquet" --out "$work/pyarrow.parquet" --reps "$reps"
+
+# Row 3: the SAE on the early-layer line states, as many steps on both sides.
+log "SAE: pttrust (BenchmarkPeerSAE)"
+latents=128,2048; epochs=40
+[[ $quick == 1 ]] && { latents=128; epochs=3; }
+PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$latents PTTRUST_PEERS_SAE_EPOCHS=$epochs \
+  gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
+log "SAE: SAELens"
+for l in ${latents//,/ }; do
+  steps=$(awk -v l="$l" '$1 ~ "/L" l "_" { for (i = 3; i < NF; i += 2) if ($(i+1) == "steps") printf "%d\n", $i }' "$work/go-sae.txt")
+  peer scripts/peers/sae_peer.py --states "$work/states-states7" --latents "$l" --k 32 --batch 256 --lr 2e-4 \
+    --warmup 100 --steps "$steps" --threads "$threads"
+done
+
+"$PY" scripts/peers/table.py "$raw" >"$out/peers.md"
+log "wrote $out/peers.md and $raw"
+cat "$out/peers.md"

@@ -1,0 +1,109 @@
+"""Peer of the SAE row of `just bench-peers`: SAELens' TopK SAE (TopKTrainingSAE, its
+training_forward_pass: MSE + TopK AuxK loss) trained on CPU on the same line states as pttrust
+(every row of the extraction's Parquet shards, read with pyarrow), with the step of SAELens'
+SAETrainer written out (dead mask from steps since firing, backward, grad-norm clip 1.0, Adam,
+its LR scheduler: constant after a linear warm-up), for as many steps as pttrust ran, the same
+width, k, batch size and lr.
+
+Inputs are LayerNorm-normalised first, as pttrust's input_norm (SAELens' own "layer_norm" option
+refuses its AuxK loss); b_dec starts at the mean of the first 4096 normalised lines (pttrust's
+b_pre_init = "mean"). Dead latents: not fired for ceil(20000 / batch) steps (pttrust: 20 000
+lines). Differences that stay: SAELens' AuxK takes d_in/2 dead latents (pttrust 64), its MSE is
+not normalised by the variance, its decoder norm is folded into the activations
+(rescale_acts_by_decoder_norm) where pttrust keeps unit rows. lines/s is over the steps after the
+first; fvu is on every line, in the normalised space, as pttrust's SAE.FVU. Prints one JSON line.
+
+  python sae_peer.py --states DIR --latents 128 --k 32 --batch 256 --lr 2e-4 --steps 200 --threads 2
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+import sae_lens
+from sae_lens.saes.sae import TrainStepInput
+from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
+from sae_lens.training.optim import get_lr_scheduler
+
+
+def load_states(d):
+    xs = []
+    for f in sorted(glob.glob(os.path.join(d, "shard-*.parquet"))):
+        t = pq.read_table(f)
+        col = [c for c in t.column_names if c.startswith("state_")][0]
+        c = t.column(col).combine_chunks()
+        xs.append(c.values.to_numpy().reshape(len(c), -1))
+    return np.concatenate(xs).astype(np.float32)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--states", required=True)
+    ap.add_argument("--latents", type=int, required=True)
+    ap.add_argument("--k", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--steps", type=int, required=True)
+    ap.add_argument("--aux-coef", type=float, default=1 / 32)
+    ap.add_argument("--dead-after-lines", type=int, default=20000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    x = torch.from_numpy(load_states(a.states))
+    x = torch.nn.functional.layer_norm(x, x.shape[-1:], eps=1e-5)  # pttrust's input_norm
+    n, d = x.shape
+    cfg = TopKTrainingSAEConfig(d_in=d, d_sae=a.latents, k=a.k, aux_loss_coefficient=a.aux_coef,
+                                normalize_activations="none", dtype="float32", device="cpu")
+    sae = TopKTrainingSAE(cfg)
+    with torch.no_grad():
+        sae.b_dec.copy_(x[:4096].mean(0))
+    opt = torch.optim.Adam(sae.parameters(), lr=a.lr, betas=(0.9, 0.999))
+    sched = get_lr_scheduler("constant", optimizer=opt, training_steps=a.steps, lr=a.lr,
+                             warm_up_steps=a.warmup, decay_steps=0, lr_end=a.lr, num_cycles=1)
+    dead_window = math.ceil(a.dead_after_lines / a.batch)
+    since_fired = torch.zeros(a.latents)
+    gen = torch.Generator().manual_seed(a.seed)
+    perm, pos, lines, t1 = torch.randperm(n, generator=gen), 0, 0, None
+    sae.train()
+    for step in range(a.steps):
+        if pos >= n:
+            perm, pos = torch.randperm(n, generator=gen), 0
+        xb = x[perm[pos: pos + a.batch]]
+        pos += a.batch
+        out = sae.training_forward_pass(TrainStepInput(
+            sae_in=xb, coefficients={}, dead_neuron_mask=(since_fired > dead_window).bool(),
+            n_training_steps=step, is_logging_step=False))
+        with torch.no_grad():
+            fired = out.feature_acts.bool().float().sum(-2).bool()
+            since_fired += 1
+            since_fired[fired] = 0
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad()
+        sched.step()
+        if step == 0:
+            t1 = time.perf_counter()  # the first step (allocation, warm-up) is not timed
+        else:
+            lines += len(xb)
+    sec = time.perf_counter() - t1
+    sae.eval()
+    with torch.no_grad():
+        xh = sae(x)
+        fvu = float(((xh - x) ** 2).sum() / ((x - x.mean(0)) ** 2).sum())
+    print(json.dumps({
+        "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
+        "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr, "steps": a.steps, "data_lines": n,
+        "threads": a.threads, "lines_per_s": lines / sec, "fvu": fvu}))
+
+
+if __name__ == "__main__":
+    main()

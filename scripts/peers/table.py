@@ -1,0 +1,104 @@
+"""Builds the Markdown table of `just bench-peers` (scripts/peers/run.sh) from its raw JSON lines:
+one row per measure, pttrust's value, the peer's, and the ratio pttrust ÷ peer (above 1: pttrust
+is faster; for FVU, lower is better). Prints Markdown.
+
+  python table.py results/peers/raw.jsonl > results/peers/peers.md
+"""
+import json
+import sys
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "—"
+    s = f"{v:,.0f}".replace(",", " ") if v >= 100 else f"{v:.3g}"
+    return s + (" " + unit if unit else "")
+
+
+def main():
+    lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+    meta = next(l for l in lines if l["row"] == "meta")
+    go = {l["bench"]: l["metrics"] for l in lines if l.get("side") == "pttrust"}
+    peers = [l for l in lines if l.get("side") == "peer"]
+    rows, versions = [], {}
+    for p in peers:
+        versions[p["peer"].split(" (")[0]] = p["version"]
+
+    def add(measure, ours, peer_name, theirs, unit, lower_better=False):
+        ratio = ours / theirs if ours and theirs else None
+        rows.append((measure, fmt(ours, unit), peer_name, fmt(theirs, unit),
+                     "—" if ratio is None else f"{ratio:.2f}" + (" (lower is better)" if lower_better else "")))
+
+    def peer(**kw):
+        for p in peers:
+            if all(p.get(k) == v for k, v in kw.items()):
+                return p
+        return None
+
+    # Row 1: forward, seq 512.
+    for b in (1, 8):
+        for kind, desc, logits_all in (
+                ("states7", "early-layer states (blocks.7: 8 of 30 blocks, no logits)", False),
+                ("full", "full pass, log-prob + entropy of every token (30 blocks, all logits)", True)):
+            m = go.get(f"BenchmarkSmolLM2/{kind}/b{b}xs512")
+            p = peer(row="forward", batch=b, logits_all=logits_all)
+            if m is None and p is None:
+                continue
+            pn = "llama.cpp prompt eval" + (", logits of every token" if logits_all else ", last token's logits")
+            add(f"forward, seq 512 × batch {b}: {desc}", m and m.get("tokens/s"), pn, p and p["tokens_per_s"], "tok/s")
+    # Row 2: extraction.
+    for v, desc, pn, trunc in (
+            ("full", "`states extract` (30 blocks, log-prob, entropy, lookback)", "transformers eager, output_hidden_states, + log-prob, entropy", False),
+            ("states7", "`states extract --no-token-stats` (8 blocks, lookback)", "transformers eager, layers[:8], output_hidden_states", True)):
+        m = go.get(f"BenchmarkPeerExtract/{v}")
+        p = peer(row="extract", variant=v)
+        if m is None and p is None:
+            continue
+        cold = f"; first run, compiling: {fmt(m['cold_tokens/s'], 'tok/s')}" if m else ""
+        tokens = f"{m['tokens']:.0f} tokens in {m['batches']:.0f} batches" if m else ""
+        add(f"line-state extraction, {desc} ({tokens}{cold})", m and m.get("tokens/s"), pn, p and p["tokens_per_s"], "tok/s")
+    # Row 3: SAE.
+    for name, m in sorted(go.items()):
+        if not name.startswith("BenchmarkPeerSAE/"):
+            continue
+        lat = int(name.split("/L")[1].split("_")[0])
+        p = peer(row="sae", latents=lat)
+        shape = f"{lat} latents, k 32, batch 256, lr 2e-4, {m['steps']:.0f} steps on {m['data_lines']:.0f} lines of d {m['dim']:.0f}"
+        add(f"SAE training ({shape}): lines/s", m["lines/s"], "SAELens TopK SAE", p and p["lines_per_s"], "lines/s")
+        add(f"SAE FVU after those steps ({lat} latents)", m["fvu"], "SAELens TopK SAE", p and p["fvu"], "", lower_better=True)
+    # Row 4: Parquet.
+    for op in ("write", "read"):
+        m = go.get(f"BenchmarkPeerShard/{op}")
+        p = peer(row="parquet", op=op)
+        if m is None and p is None:
+            continue
+        size = f"{m['rows']:.0f} rows, {m['file_MB']:.1f} MB zstd" if m else ""
+        if p:
+            size += f"; pyarrow's file of the same table: {p['peer_file_MB']:.1f} MB"
+        add(f"Parquet shard {op} ({size})", m and m.get("MB/s"), "pyarrow", p and p["MB_per_s"], "MB/s")
+
+    out = [f"# pttrust vs peers{' (quick smoke run: tiny sizes, not a measurement)' if meta['quick'] else ''}", "",
+           f"Machine: {meta['cpu']}, {meta['cores']} cores; every side ran with {meta['threads']} threads "
+           f"(GOMAXPROCS, llama.cpp n_threads, torch.set_num_threads). Date: {meta['date']}. "
+           f"pttrust {meta['pttrust']} ({meta['go']}, GOEXPERIMENT=simd, pure-Go backend); Python {meta['python']}.",
+           "", "Peers: " + "; ".join(f"{k}: {v}" for k, v in sorted(versions.items())) + ".", "",
+           f"Model: SmolLM2-135M-Instruct, `{meta['model'].split('/')[-1]}` (the same file on every side).", "",
+           "| measure | pttrust | peer | peer's value | pttrust ÷ peer |", "|---|---:|---|---:|---:|"]
+    out += [f"| {' | '.join(r)} |" for r in rows]
+    out += ["", "Ratios above 1: pttrust is faster (FVU: lower is better). What differs between the sides:",
+            "- Forward: llama.cpp keeps the Q4_1 weights quantized (its own int kernels); pttrust dequantizes to "
+            "float32. A batch of 8 is 8 prompts evaluated one after the other into a fresh KV cache each.",
+            "- Extraction: pttrust's tokens/s is the whole command (read Parquet, tokenize, map lines, forward, "
+            "lookback ratio, write shards); transformers only runs the forward batches pttrust ran (rows "
+            "right-padded to the batch's longest, attention mask) and gathers the same line-end states.",
+            "- SAE: pttrust streams the states from the Parquet shards through its shuffle buffer each epoch; "
+            "the SAELens loop samples an in-memory tensor. Both: input LayerNorm, b_pre/b_dec from the mean, "
+            "Adam(W) with warm-up, clip 1.0, AuxK coefficient 1/32 (SAELens takes d_in/2 dead latents, "
+            "pttrust 64). The first step of each is not timed. FVU on every line, normalised space.",
+            "- Parquet: MB/s counts the bytes of pttrust's shard file for both; pyarrow's read includes "
+            "turning the state column into a float32 matrix, pttrust's the SHA-256 check and the Go rows."]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
