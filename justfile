@@ -21,6 +21,15 @@ benchmark-results: build
     ./bin/pttrust experiment run experiments/debugbench.toml
     ./bin/pttrust experiment run experiments/humanevalpack.toml
 
+# Run the demo from scratch (empty work folder) and check that its tables equal results/default's.
+demo-check: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rm -rf work/demo-check
+    ./bin/pttrust demo --work work/demo-check/work --out work/demo-check/out
+    diff <(sed '/^## Notes/,$d' results/default/results.md) <(sed '/^## Notes/,$d' work/demo-check/out/results.md)
+    echo "demo tables = results/default"
+
 # Copy results/default/assessor into the embedded default assessor (experiments/defaultassessor).
 ship-assessor:
     rm -rf experiments/defaultassessor/bundle

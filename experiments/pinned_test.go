@@ -50,6 +50,13 @@ func TestDefaultDataIsPinned(t *testing.T) {
 		require.Equal(t, k1, k, "%s pre-trains on the default study's snippets", f)
 	}
 
+	// The committed default results were made from these snippets (the tables `pttrust demo`
+	// prints; a full run is `just demo-check`, too long for the suite).
+	md, err := os.ReadFile(filepath.Join("..", "results", "default", ResultsMarkdown))
+	require.NoError(t, err)
+	require.True(t, strings.Contains(string(md), "pinned snippets embedded:default (sha256 "+d.PinnedSHA256+")"),
+		"results/default/results.md does not name the pinned snippets: rerun `just default-results`")
+
 }
 
 // A pinned file is checked: its SHA-256, that it exists, that it holds snippets; and only

@@ -18,6 +18,7 @@ import (
 	"github.com/pttrust/pttrust/finetune"
 	"github.com/pttrust/pttrust/internal/atomicfile"
 	"github.com/pttrust/pttrust/internal/filelock"
+	"github.com/pttrust/pttrust/internal/gctune"
 	status "github.com/pttrust/pttrust/internal/progress"
 	"github.com/pttrust/pttrust/internal/smollm2"
 	"github.com/pttrust/pttrust/models"
@@ -150,6 +151,32 @@ func lockOut(cfg Config) (*filelock.Lock, error) {
 	return lock, nil
 }
 
+// modelOf resolves the experiment's model ("" is the embedded tinycoder, "smollm2" the cached
+// GGUF) and reads its configuration.
+func modelOf(cfg Config) (string, *models.Config, error) {
+	dir, err := smollm2.Resolve(cfg.Model.Dir)
+	if err != nil {
+		return "", nil, err
+	}
+	if dir == "" {
+		if dir, err = tinycoder.Dir(); err != nil {
+			return "", nil, err
+		}
+	}
+	mc, err := models.ConfigOf(dir) // a checkpoint directory or a GGUF file
+	return dir, mc, err
+}
+
+// MemoryBudget is the soft memory limit under which the experiment runs at full speed
+// (gctune.RunBudget of its model): 1.35 GiB for the embedded tinycoder. Commands set it.
+func MemoryBudget(cfg Config) (int64, error) {
+	_, mc, err := modelOf(cfg)
+	if err != nil {
+		return 0, err
+	}
+	return gctune.RunBudget(mc.NumParams()), nil
+}
+
 func (r *runner) run(ctx context.Context) error {
 	if err := r.checkInputs(); err != nil {
 		return err
@@ -158,18 +185,8 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	var err error
-	if r.modelDir, err = smollm2.Resolve(r.cfg.Model.Dir); err != nil { // "smollm2": the cached GGUF
-		return err
-	}
-	if r.modelDir == "" {
-		dir, err := tinycoder.Dir()
-		if err != nil {
-			return err
-		}
-		r.modelDir = dir
-	}
-	mc, err := models.ConfigOf(r.modelDir) // a checkpoint directory or a GGUF file
-	if err != nil {
+	var mc *models.Config
+	if r.modelDir, mc, err = modelOf(r.cfg); err != nil {
 		return err
 	}
 	r.hook = r.cfg.States.Hook
