@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 
+	"github.com/pttrust/pttrust/internal/gctune"
+	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/states/extract"
 	"github.com/spf13/cobra"
 )
@@ -52,6 +54,9 @@ func runStatesExtract(ctx context.Context, progress io.Writer, c extract.Config)
 		return err
 	}
 	c.ModelDir = dir
+	if mc, err := models.ConfigOf(dir); err == nil { // extraction streams: what is live is the model and a shard
+		gctune.Tighten(gctune.RunBudget(mc.NumParams()))
+	}
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	_, err = extract.Extract(ctx, c, progress)
