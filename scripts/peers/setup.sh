@@ -10,18 +10,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 env=${PTTRUST_PYPEERS:-${PTTRUST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pttrust}/pypeers}
-stamp=$env/.requirements.sha256
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [[ -x $env/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
-  echo "$env/bin/python"; exit 0
-fi
-python3 -m venv "$env" >&2
 extra=()
 cpu=https://download.pytorch.org/whl/cpu
-if curl -fsS -m 10 -o /dev/null "$cpu/torch/" 2>/dev/null; then
+if [[ ! -f $env/.requirements.sha256 ]] && curl -fsS -m 10 -o /dev/null "$cpu/torch/" 2>/dev/null; then
   extra=(--extra-index-url "$cpu")
 fi
-CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=ON"} nice -n 10 "$env/bin/pip" install --quiet \
-  --disable-pip-version-check "${extra[@]}" -r "$here/requirements.txt" >&2
-echo "$want" >"$stamp"
-echo "$env/bin/python"
+source "$here/../lib/venv.sh"
+CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=ON"} ensure_venv "$env" "$here/requirements.txt" "${extra[@]}"

@@ -7,12 +7,5 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 env=${PTTRUST_PYREF:-${PTTRUST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pttrust}/pyref}
-stamp=$env/.requirements.sha256
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [[ -x $env/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
-  echo "$env/bin/python"; exit 0
-fi
-python3 -m venv "$env" >&2
-"$env/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" >&2
-echo "$want" >"$stamp"
-echo "$env/bin/python"
+source "$here/../lib/venv.sh"
+ensure_venv "$env" "$here/requirements.txt"
