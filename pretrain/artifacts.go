@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,7 +34,11 @@ func (t *trainer) values(path string) ([]float32, error) {
 // sae returns the current weights as an SAE.
 func (t *trainer) sae() (*SAE, error) {
 	d, l := t.s.dim, t.s.latents
-	s := &SAE{Config: SAEConfig{Architecture: "topk", DIn: d, DSAE: l, K: t.s.k, Tied: t.s.tied,
+	arch := ActivationTopK
+	if t.s.batchTopK {
+		arch = ActivationBatchTopK
+	}
+	s := &SAE{Config: SAEConfig{Architecture: arch, DIn: d, DSAE: l, K: t.s.k, Tied: t.s.tied,
 		Normalization: t.normalization(), NormEps: normEps, HookName: t.info.Hook, HookLayer: t.info.Layer,
 		ModelName: t.info.ModelID, Seed: t.cfg.Seed, DataManifestSHA256: t.info.DataHash,
 		Lines: t.st.Lines, Steps: t.st.Step, Train: t.cfg, Code: buildinfo.Get()}}
@@ -56,10 +61,15 @@ func (t *trainer) sae() (*SAE, error) {
 }
 
 // export writes the SAE, metrics.csv and curves.png to OutDir.
-func (t *trainer) export() error {
+func (t *trainer) export(ctx context.Context) error {
 	s, err := t.sae()
 	if err != nil {
 		return err
+	}
+	if t.s.batchTopK {
+		if s.Config.Threshold, err = t.calibrateThreshold(ctx, s); err != nil {
+			return err
+		}
 	}
 	dir := t.cfg.OutDir
 	if err := s.save(dir); err != nil {

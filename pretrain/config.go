@@ -42,6 +42,11 @@ type Config struct {
 	LatentsPerDim int `toml:"latents_per_dim" json:"latents_per_dim"`
 	// K is the number of active latents per line (TopK; the paper: 32).
 	K int `toml:"k" json:"k"`
+	// Activation is how latents are kept: "" or "topk", each line its K largest (the paper);
+	// "batchtopk" (Bussmann et al. 2024), a batch its K × lines largest, so lines differ in how
+	// many fire, and at inference a line keeps its latents at or above a threshold learned in
+	// training (a moving average of the batches' smallest kept value).
+	Activation string `toml:"activation" json:"activation,omitempty"`
 	// Tied makes the encoder the transpose of the decoder (one weight matrix).
 	Tied bool `toml:"tied" json:"tied"`
 	// InputNorm applies a LayerNorm without learned parameters to each input vector
@@ -170,6 +175,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BatchSize > 0 && c.ShuffleBuffer > 0 && c.ShuffleBuffer < c.BatchSize {
 		bad("shuffle_buffer (%d) must be >= batch_size (%d)", c.ShuffleBuffer, c.BatchSize)
+	}
+	if c.Activation != "" && c.Activation != ActivationTopK && c.Activation != ActivationBatchTopK {
+		bad("activation must be %q or %q, got %q", ActivationTopK, ActivationBatchTopK, c.Activation)
 	}
 	if c.BPreInit != BPreMean && c.BPreInit != BPreGeometricMedian {
 		bad("b_pre_init must be %q or %q, got %q", BPreMean, BPreGeometricMedian, c.BPreInit)

@@ -16,14 +16,23 @@ func (s *SAE) EncodeOn(backend compute.Backend, xs [][]float32) ([][]float32, er
 		return nil, nil
 	}
 	d, l := s.Config.DIn, s.Config.DSAE
-	sh := shape{dim: d, latents: l, k: s.Config.K, inputNorm: s.Config.Normalization == NormLayerNorm}
+	sh := shape{dim: d, latents: l, k: s.Config.K, inputNorm: s.Config.Normalization == NormLayerNorm,
+		batchTopK: s.Config.Architecture == ActivationBatchTopK}
 	store := model.NewStore()
-	for _, v := range []struct {
+	vars := []struct {
 		path string
 		data []float32
 		dims []int
 	}{{saePath(varWEnc), s.WEnc, []int{d, l}}, {saePath(varBEnc), s.BEnc, []int{l}},
-		{saePath(varWDec), s.WDec, []int{l, d}}, {saePath(varBPre), s.BDec, []int{d}}} {
+		{saePath(varWDec), s.WDec, []int{l, d}}, {saePath(varBPre), s.BDec, []int{d}}}
+	if sh.batchTopK {
+		vars = append(vars, struct {
+			path string
+			data []float32
+			dims []int
+		}{statsPath(varThresh), []float32{s.Config.Threshold}, []int{1}})
+	}
+	for _, v := range vars {
 		if _, err := store.CreateVariable(v.path, tensors.FromFlatDataAndDimensions(v.data, v.dims...)); err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ const (
 	varWDec    = "w_dec" // [latents, dim]; each row (a latent's decoder column) has unit norm
 	varBPre    = "b_pre" // [dim]
 	varSince   = "lines_since_fired"
+	varThresh  = "batchtopk_threshold" // [1]: BatchTopK's inference threshold (EncodeOn's store only)
 	optimScope = "/optim"
 )
 
@@ -44,6 +45,7 @@ func momentPath(kind, p string) string {
 type shape struct {
 	dim, latents, k, auxK int
 	tied, inputNorm       bool
+	batchTopK             bool // keep a batch's k × rows largest latents (Config.Activation)
 }
 
 // trainable lists the store paths of the trained variables.
@@ -86,9 +88,13 @@ func preActivations(s shape, scope *model.Scope, xn *Node) *Node {
 // Sign and Max rather than a comparison and a bool conversion (the pure-Go backend vectorises
 // the former). No gradient flows. v: [batch, n] float32, values >= 0; returns [batch, 1].
 func kthLargest(v *Node, k int) *Node {
+	return kthLargestN(v, Scalar(v.Graph(), dtypes.Float32, float64(k)))
+}
+
+// kthLargestN is kthLargest with k a float32 scalar node (a count known only in the graph).
+func kthLargestN(v, kk *Node) *Node {
 	v = StopGradient(v)
 	g := v.Graph()
-	kk := Scalar(g, dtypes.Float32, float64(k))
 	vmax := ReduceAndKeep(v, ReduceMax, -1)           // [batch, 1]
 	lo := ConvertDType(ZerosLike(vmax), dtypes.Int32) // [batch, 1]: bits of 0
 	hi := AddScalar(Bitcast(vmax, dtypes.Int32), 1)   // [batch, 1]: count(v > hi) = 0 < k
@@ -114,11 +120,39 @@ func topK(v *Node, k int) *Node {
 	return Where(keep, v, ZerosLike(v))
 }
 
+// batchTopK keeps the k × (real rows) largest positive values of the whole batch (padding rows,
+// rowW 0, keep none). v: [batch, n], values >= 0; rowW: [batch]; returns [batch, n]; the
+// gradient flows to the kept values.
+func batchTopK(v, rowW *Node, k int) *Node {
+	b, n := v.Shape().Dim(0), v.Shape().Dim(1)
+	vm := Mul(v, InsertAxes(rowW, -1))                         // [batch, n]
+	kk := MulScalar(ReduceAllSum(rowW), float64(k))            // scalar
+	thr := InsertAxes(kthLargestN(Reshape(vm, 1, b*n), kk), 0) // [1, 1]
+	keep := LogicalAnd(GreaterOrEqual(vm, Reshape(thr, 1, 1)), GreaterThan(vm, ZerosLike(vm)))
+	return Where(keep, vm, ZerosLike(vm))
+}
+
+// thresholdVar is BatchTopK's inference threshold variable ([1], in the stats scope).
+func thresholdVar(scope *model.Scope) *model.Variable {
+	return scope.Store().GetVariable(statsPath(varThresh))
+}
+
 // encode is the SAE's encoder on (normalised) inputs. xn: [batch, dim]; returns the
-// pre-activations and the latents z = TopK(ReLU(pre)), both [batch, latents].
-func encode(s shape, scope *model.Scope, xn *Node) (pre, z *Node) {
+// pre-activations and the latents z = TopK(ReLU(pre)), both [batch, latents]. A BatchTopK SAE
+// keeps, in training (rowW: [batch] real-row weights), the batch's k × rows largest; at
+// inference (rowW nil) the values at or above its threshold (SAEConfig.Threshold).
+func encode(s shape, scope *model.Scope, xn, rowW *Node) (pre, z *Node) {
 	pre = preActivations(s, scope, xn)
-	return pre, topK(relu(pre), s.k)
+	if !s.batchTopK {
+		return pre, topK(relu(pre), s.k)
+	}
+	r := relu(pre)
+	if rowW != nil {
+		return pre, batchTopK(r, rowW, s.k)
+	}
+	t := InsertAxes(thresholdVar(scope).NodeValue(xn.Graph()), 0) // [1, 1]
+	keep := LogicalAnd(GreaterOrEqual(r, t), GreaterThan(r, ZerosLike(r)))
+	return pre, Where(keep, r, ZerosLike(r))
 }
 
 // decode is W_dec z + b_pre. z: [batch, latents]; returns [batch, dim].
@@ -139,7 +173,7 @@ func prepare(s shape, x *Node) *Node {
 
 // encodeGraph is the inference encoder. x: [batch, dim] raw states; returns z: [batch, latents].
 func encodeGraph(s shape, scope *model.Scope, x *Node) *Node {
-	_, z := encode(s, scope, prepare(s, x))
+	_, z := encode(s, scope, prepare(s, x), nil)
 	return z
 }
 
@@ -191,9 +225,9 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	f32 := func(v float64) *Node { return Scalar(g, dtypes.Float32, v) }
 	one := f32(1)
 
-	xn := prepare(s, x)          // [batch, dim]
-	pre, z := encode(s, sae, xn) // [batch, latents] x2
-	xHat := decode(s, sae, z)    // [batch, dim]
+	xn := prepare(s, x)                // [batch, dim]
+	pre, z := encode(s, sae, xn, rowW) // [batch, latents] x2
+	xHat := decode(s, sae, z)          // [batch, dim]
 	sse, variance := weightedSSE(xHat, xn, rowW)
 	nmse := Div(sse, Max(variance, f32(1e-12)))
 	loss := nmse

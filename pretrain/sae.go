@@ -31,6 +31,12 @@ const (
 	TensorBDec = "b_dec"
 )
 
+// Activation values (Config.Activation; SAEConfig.Architecture).
+const (
+	ActivationTopK      = "topk"
+	ActivationBatchTopK = "batchtopk"
+)
+
 // Normalization values of SAEConfig.Normalization.
 const (
 	NormLayerNorm = "layer_norm"
@@ -39,7 +45,10 @@ const (
 
 // SAEConfig is cfg.json: what the SAE is and what made it.
 type SAEConfig struct {
-	Architecture string `json:"architecture"` // "topk"
+	Architecture string `json:"architecture"` // "topk" or "batchtopk"
+	// Threshold (batchtopk) is the inference threshold: a line keeps the latents whose
+	// (positive) pre-activation is at least Threshold.
+	Threshold float32 `json:"threshold,omitempty"`
 	// DIn is the input dimension; DSAE the number of latents; K the active latents per line.
 	DIn  int `json:"d_in"`
 	DSAE int `json:"d_sae"`
@@ -115,8 +124,10 @@ func Load(dir string) (*SAE, error) {
 
 func (c *SAEConfig) validate() error {
 	switch {
-	case c.Architecture != "topk":
-		return fmt.Errorf("architecture %q: want \"topk\"", c.Architecture)
+	case c.Architecture != ActivationTopK && c.Architecture != ActivationBatchTopK:
+		return fmt.Errorf("architecture %q: want %q or %q", c.Architecture, ActivationTopK, ActivationBatchTopK)
+	case c.Architecture == ActivationBatchTopK && !(c.Threshold >= 0):
+		return fmt.Errorf("threshold %v: want a number >= 0", c.Threshold)
 	case c.DIn <= 0 || c.DSAE <= 0:
 		return fmt.Errorf("d_in (%d) and d_sae (%d) must be > 0", c.DIn, c.DSAE)
 	case c.K <= 0 || c.K > c.DSAE:
@@ -204,13 +215,21 @@ func (s *SAE) PreActivations(x []float32) []float32 {
 
 // Encode returns the dense latent vector of x (a raw state, normalised as in training): length
 // DSAE, zero except the K largest positive pre-activations (ties at the K-th value are all kept,
-// as in training).
+// as in training), or, for a BatchTopK SAE, the positive ones at or above its threshold.
 func (s *SAE) Encode(x []float32) []float32 {
 	z := s.PreActivations(x)
 	for j, v := range z {
 		if !(v > 0) {
 			z[j] = 0
 		}
+	}
+	if s.Config.Architecture == ActivationBatchTopK {
+		for j, v := range z {
+			if v < s.Config.Threshold {
+				z[j] = 0
+			}
+		}
+		return z
 	}
 	k := s.Config.K
 	if k >= len(z) {

@@ -143,7 +143,8 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 		return nil, false, fmt.Errorf("pretrain: %w", err)
 	}
 	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
-		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm}}
+		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm,
+			batchTopK: cfg.Activation == ActivationBatchTopK}}
 	t.st.Config = t.configKey()
 	if err := t.initVariables(); err != nil {
 		return nil, false, err
@@ -218,7 +219,7 @@ func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, af
 		res.FVU, res.L0, res.DeadFrac, res.AuxLoss = r.FVU, r.L0, r.DeadPct/100, r.AuxLoss
 		res.MarginSatisfied, res.PairDistance = r.MarginSatisfiedPct/100, r.PairDistance
 	}
-	if err := t.export(); err != nil {
+	if err := t.export(ctx); err != nil {
 		return nil, err
 	}
 	if progress != nil {
