@@ -1,5 +1,6 @@
 // Package notebooks holds the project's Go notebooks (gonb kernel). scripts/ci/notebook.sh
-// executes them headless; this test only checks their form, so it runs without Jupyter.
+// executes them headless; they are committed with the outputs it renders. This test only checks
+// their form, so it runs without Jupyter.
 package notebooks
 
 import (
@@ -58,9 +59,22 @@ func TestNotebooksForm(t *testing.T) {
 			switch c.CellType {
 			case "code":
 				code = append(code, src)
-				// Stored outputs would go stale and bloat diffs: CI executes into a copy.
-				if len(c.Outputs) > 0 || c.ExecutionCount != nil {
-					t.Errorf("%s: cell %d holds outputs: clear them before committing", p, i)
+				// Committed as scripts/ci/notebook.sh renders them (a reader sees the results on
+				// GitHub): executed in order, no error, nothing on stderr (the kernel's log).
+				if c.ExecutionCount == nil || *c.ExecutionCount != len(code) {
+					t.Errorf("%s: cell %d: execution count %v, want %d: commit the notebook as scripts/ci/notebook.sh renders it", p, i, c.ExecutionCount, len(code))
+				}
+				for _, o := range c.Outputs {
+					var out struct {
+						Type string `json:"output_type"`
+						Name string `json:"name"`
+					}
+					if err := json.Unmarshal(o, &out); err != nil {
+						t.Errorf("%s: cell %d: %v", p, i, err)
+					}
+					if out.Type == "error" || out.Name == "stderr" {
+						t.Errorf("%s: cell %d holds an %s output: fix the cell (or quiet the log) and render again", p, i, out.Type+" "+out.Name)
+					}
 				}
 				if strings.TrimSpace(src) == "" {
 					t.Errorf("%s: cell %d is an empty code cell", p, i)
