@@ -13,30 +13,14 @@ import (
 // training batch does. Fewer positive values than that: the smallest positive one.
 func (t *trainer) calibrateThreshold(ctx context.Context, s *SAE) (float32, error) {
 	var pos []float32
-	lines := 0
-	take := func(v []float32) error {
+	lines, err := t.scanSample(ctx, t.cfg.BPreSamples, func(v []float32) {
 		for _, p := range s.PreActivations(v) {
 			if p > 0 {
 				pos = append(pos, p)
 			}
 		}
-		if lines++; lines >= t.cfg.BPreSamples {
-			return errEnough
-		}
-		return nil
-	}
-	err := t.src.Scan(ctx, func(it Item) error {
-		if err := take(it.Line); err != nil {
-			return err
-		}
-		for _, m := range it.Mutants {
-			if err := take(m); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
-	if err != nil && !errors.Is(err, errEnough) {
+	if err != nil {
 		return 0, err
 	}
 	if len(pos) == 0 {

@@ -11,38 +11,51 @@ import (
 
 var errEnough = errors.New("enough samples")
 
-// initBPre sets b_pre to the mean or geometric median of the first BPreSamples (normalised)
-// lines of the source, in its own order.
-func (t *trainer) initBPre(ctx context.Context) error {
-	var xs [][]float64
-	norm := &SAE{Config: SAEConfig{Normalization: t.normalization(), NormEps: normEps}}
-	take := func(v []float32) error {
+// scanSample calls take on the first n vectors of the source (each line, then its mutants, in
+// the source's order) after checking their dimension, and returns how many it took: the sample
+// b_pre is initialised from and a BatchTopK threshold is calibrated on.
+func (t *trainer) scanSample(ctx context.Context, n int, take func(v []float32)) (int, error) {
+	seen := 0
+	one := func(v []float32) error {
 		if len(v) != t.s.dim {
 			return fmt.Errorf("pretrain: a vector has %d values, the data's dimension is %d", len(v), t.s.dim)
 		}
-		n := norm.Normalize(v)
-		x := make([]float64, len(n))
-		for i, f := range n {
-			x[i] = float64(f)
-		}
-		xs = append(xs, x)
-		if len(xs) >= t.cfg.BPreSamples {
+		take(v)
+		if seen++; seen >= n {
 			return errEnough
 		}
 		return nil
 	}
 	err := t.src.Scan(ctx, func(it Item) error {
-		if err := take(it.Line); err != nil {
+		if err := one(it.Line); err != nil {
 			return err
 		}
 		for _, m := range it.Mutants {
-			if err := take(m); err != nil {
+			if err := one(m); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errEnough) {
+		return seen, err
+	}
+	return seen, nil
+}
+
+// initBPre sets b_pre to the mean or geometric median of the first BPreSamples (normalised)
+// lines of the source, in its own order.
+func (t *trainer) initBPre(ctx context.Context) error {
+	var xs [][]float64
+	norm := &SAE{Config: SAEConfig{Normalization: t.normalization(), NormEps: normEps}}
+	if _, err := t.scanSample(ctx, t.cfg.BPreSamples, func(v []float32) {
+		n := norm.Normalize(v)
+		x := make([]float64, len(n))
+		for i, f := range n {
+			x[i] = float64(f)
+		}
+		xs = append(xs, x)
+	}); err != nil {
 		return err
 	}
 	if len(xs) == 0 {
