@@ -55,14 +55,24 @@ func Extract(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	return extractWith(ctx, cfg, m, tok, progress)
 }
 
-// extractWith is Extract with a loaded model.
-func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenizer.Tokenizer, out io.Writer) (*Result, error) {
+// validResolved validates cfg and resolves it against the model (errors prefixed as the
+// command's).
+func validResolved(cfg Config, m *models.Model) (*resolved, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("states extract: %w", err)
 	}
 	r, err := resolve(cfg, m)
 	if err != nil {
 		return nil, fmt.Errorf("states extract: %w", err)
+	}
+	return r, nil
+}
+
+// extractWith is Extract with a loaded model.
+func extractWith(ctx context.Context, cfg Config, m *models.Model, tok *tokenizer.Tokenizer, out io.Writer) (*Result, error) {
+	r, err := validResolved(cfg, m)
+	if err != nil {
+		return nil, err
 	}
 	settings, err := makeSettings(r, m)
 	if err != nil {

@@ -46,12 +46,9 @@ type ShardExtractor struct {
 // cfg.DataPath, which is not read: Extract's DataInfo for one file is its SHA-256, size and row
 // count. cfg.OutDir receives the shards.
 func NewShardExtractor(cfg Config, m *models.Model, tok *tokenizer.Tokenizer, data DataInfo) (*ShardExtractor, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("states extract: %w", err)
-	}
-	r, err := resolve(cfg, m)
+	r, err := validResolved(cfg, m)
 	if err != nil {
-		return nil, fmt.Errorf("states extract: %w", err)
+		return nil, err
 	}
 	s, err := modelSettings(r, m)
 	if err != nil {
