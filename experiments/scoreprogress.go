@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -10,32 +9,28 @@ import (
 	"github.com/pttrust/pttrust/internal/progress"
 )
 
-// scoreProgress reports the files scored, with an ETA by bytes. On a terminal it redraws one
-// line (at most 4 times a second); elsewhere it prints a line at most every 10 s. Nothing is
-// printed for a single file.
+// scoreProgress reports the files scored, with an ETA by bytes, on a status line (redrawn on a
+// terminal, a line at most every 10 s elsewhere). Nothing is printed for a single file.
 type scoreProgress struct {
-	w                     io.Writer
-	tty                   bool
-	start, last           time.Time
+	line                  *progress.Line
+	start                 time.Time
 	files, total          int
 	sizes                 []int64 // of each path, 0 where it is not a readable file
 	bytesDone, bytesTotal int64
 	lines                 int
-	drawn                 bool
 }
 
 func newScoreProgress(w io.Writer, paths []string) *scoreProgress {
 	if w == nil || len(paths) < 2 {
 		return nil
 	}
-	p := &scoreProgress{w: w, start: time.Now(), total: len(paths), sizes: make([]int64, len(paths))}
+	p := &scoreProgress{line: progress.New(w), start: time.Now(), total: len(paths), sizes: make([]int64, len(paths))}
 	for i, path := range paths {
 		if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
 			p.sizes[i] = fi.Size()
 			p.bytesTotal += fi.Size()
 		}
 	}
-	p.tty = progress.IsTerminal(w)
 	return p
 }
 
@@ -45,25 +40,11 @@ func (p *scoreProgress) done(i, lines int) {
 		return
 	}
 	p.files, p.bytesDone, p.lines = p.files+1, p.bytesDone+p.sizes[i], p.lines+lines
-	now := time.Now()
-	every := 10 * time.Second
-	if p.tty {
-		every = 250 * time.Millisecond
-	}
 	last := p.files == p.total
-	if !last && now.Sub(p.last) < every {
-		return
+	el := time.Since(p.start)
+	p.line.Set(last, "score: %d/%d files, %d lines scored, %v, %s", p.files, p.total, p.lines,
+		el.Round(time.Second), eta.String(el, float64(p.bytesDone), float64(p.bytesTotal)))
+	if last {
+		p.line.Done()
 	}
-	p.last = now
-	line := fmt.Sprintf("score: %d/%d files, %d lines scored, %v, %s", p.files, p.total, p.lines,
-		now.Sub(p.start).Round(time.Second), eta.String(now.Sub(p.start), float64(p.bytesDone), float64(p.bytesTotal)))
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K"+line)
-		p.drawn = true
-		if last {
-			fmt.Fprintln(p.w)
-		}
-		return
-	}
-	fmt.Fprintln(p.w, line)
 }
