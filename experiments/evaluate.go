@@ -270,12 +270,14 @@ func (r *runner) crossMatrix(ctx context.Context, kind, title string, groups []s
 	}
 	m := eval.NewMatrix(title, r.cfg.Eval.MatrixMetric, rows, groups)
 	m.TestN = make([]int, len(groups))
+	tests := make([]selection, len(groups)) // each column's test snippets
 	for j, tg := range groups {
-		m.TestN[j] = len(ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) }))
+		tests[j] = ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) })
+		m.TestN[j] = len(tests[j])
 	}
 	for _, g := range rows {
-		for _, tg := range groups {
-			test := ls.pick(datasets.Test, func(s *snippetSpan) bool { return in(s, tg) })
+		for j, tg := range groups {
+			test := tests[j]
 			if len(test) == 0 {
 				continue
 			}
