@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/internal/atomicfile"
@@ -38,16 +39,10 @@ func pinnedBytes(d DataConfig) ([]byte, error) {
 		name = d.Pinned
 	}
 	sum := sha256.Sum256(b)
-	if got := hex.EncodeToString(sum[:]); !equalFoldHex(got, d.PinnedSHA256) {
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, d.PinnedSHA256) {
 		return nil, fmt.Errorf("data.pinned: %s has SHA-256 %s, but pinned_sha256 says %s", name, got, d.PinnedSHA256)
 	}
 	return b, nil
-}
-
-func equalFoldHex(a, b string) bool {
-	x, err1 := hex.DecodeString(a)
-	y, err2 := hex.DecodeString(b)
-	return err1 == nil && err2 == nil && string(x) == string(y)
 }
 
 // writePinned writes d's pinned snippets to out (atomically) and returns their number; a file
