@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/pttrust/pttrust/models"
 )
@@ -50,7 +51,7 @@ func Get() Info {
 	case revision != "":
 		info.Revision, info.RevisionFrom = revision, "ldflags"
 	default:
-		if rev := sourceRevision(); rev != "" {
+		if rev := sourceRev(); rev != "" {
 			info.Revision, info.RevisionFrom = rev, "source tree"
 		}
 	}
@@ -59,6 +60,9 @@ func Get() Info {
 
 // revision can be set at link time: go build -ldflags "-X github.com/pttrust/pttrust/internal/buildinfo.revision=$(git rev-parse HEAD)".
 var revision string
+
+// sourceRev is sourceRevision, read once per process (Get is called for every artifact).
+var sourceRev = sync.OnceValue(sourceRevision)
 
 // sourceRevision is the commit checked out in the git tree holding this file's source, when the
 // binary runs where it was built (empty otherwise, e.g. with -trimpath or on another machine).
