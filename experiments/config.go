@@ -165,6 +165,9 @@ type StatesConfig struct {
 	// ShardSnippets is the number of snippets per states shard (0 = the extractor's 1024). A
 	// killed extraction resumes from its last whole shard: a slow model wants small shards.
 	ShardSnippets int `toml:"shard_snippets"`
+	// Workers is how many forward passes run at once (0 = the extractor's default: 2 when the
+	// process may use 2 cores). The rows do not depend on it, so it is not part of the cache key.
+	Workers int `toml:"workers"`
 }
 
 // EvalConfig says what the tables report.
@@ -332,6 +335,9 @@ func (c *Config) Validate() error {
 		add("name: empty")
 	}
 	c.Flags.validate(add)
+	if c.States.Workers < 0 {
+		add("states.workers: %d is negative", c.States.Workers)
+	}
 	if c.States.ShardSnippets < 0 {
 		add("states.shard_snippets: %d is negative", c.States.ShardSnippets)
 	}

@@ -393,7 +393,7 @@ func (r *runner) states(ctx context.Context, name, snippets, dataKey string, sta
 	cfg.Hooks = r.hooks
 	cfg.ShardSnippets = sc.ShardSnippets
 	cfg.NoTokenStats = !stats
-	cfg.Window, cfg.BatchTokens = sc.Window, sc.BatchTokens
+	cfg.Window, cfg.BatchTokens, cfg.Workers = sc.Window, sc.BatchTokens, sc.Workers
 	cfg.Backend = r.cfg.Model.Backend
 	res, err := extract.Extract(ctx, cfg, r.progress)
 	if err != nil {

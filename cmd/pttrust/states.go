@@ -41,6 +41,7 @@ be read (not UTF-8, empty, unknown language) are reported and skipped.`,
 	f.StringSliceVar(&c.Hooks, "hooks", c.Hooks, "hook points to write at each line's last token (embed, blocks.{L}.resid_pre, blocks.{L}.resid_post, final_norm); default blocks.{layers/4}.resid_post")
 	f.IntVar(&c.Window, "window", 0, "tokens per forward pass for long snippets (0: min(context, 1024)); stride window/2")
 	f.IntVar(&c.BatchTokens, "batch-tokens", 0, "padded tokens per forward pass (0: 4096)")
+	f.IntVar(&c.Workers, "workers", 0, "forward passes run at once (0: 2 when GOMAXPROCS allows; the rows do not depend on it)")
 	f.IntVar(&c.ShardSnippets, "shard-snippets", 0, "input snippets per output shard (0: 1024)")
 	f.IntVar(&c.AttentionLayer, "attention-layer", -1, "block whose attention gives the lookback ratio (-1: the first hook's layer)")
 	f.BoolVar(&c.NoLookback, "no-lookback", false, "skip the attention lookback ratio (saves its extra attention-scores pass on one layer, a few percent)")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/pttrust/pttrust/models"
 )
@@ -43,6 +44,11 @@ type Config struct {
 	// 30-layer model read at block 7 it runs about a quarter of the layers and skips the output
 	// projection. Stage 1 (the SAE) needs only the states.
 	NoTokenStats bool `json:"no_token_stats"`
+	// Workers is how many forward passes run at once; 0 picks DefaultWorkers. The rows do not
+	// depend on it. On the pure-Go backend a small model's pass keeps about one core busy, so
+	// two passes at once use a 2-core machine whole; each pass holds its own activations (the
+	// peak memory of the passes grows with it).
+	Workers int `json:"workers"`
 	// Backend is the GoMLX backend spec ("" for $GOMLX_BACKEND or the pure-Go backend).
 	Backend string `json:"backend"`
 }
@@ -58,6 +64,18 @@ const (
 	// packSnippets is how many snippets are sorted by length together to form batches.
 	packSnippets = 256
 )
+
+// DefaultWorkers is the number of forward passes run at once when Config.Workers is 0: two
+// when the process may use two or more cores, else one.
+func DefaultWorkers() int { return min(2, runtime.GOMAXPROCS(0)) }
+
+// workers is Workers with the default filled in.
+func (r *resolved) workers() int {
+	if r.Workers > 0 {
+		return r.Workers
+	}
+	return DefaultWorkers()
+}
 
 // DefaultConfig returns a Config with every optional field at its default (hooks from the
 // model, the attention layer following the first hook).
@@ -102,6 +120,9 @@ func (c *Config) validateSettings() error {
 	}
 	if c.BatchTokens < 0 {
 		errs = append(errs, fmt.Errorf("BatchTokens (--batch-tokens): %d is negative", c.BatchTokens))
+	}
+	if c.Workers < 0 {
+		errs = append(errs, fmt.Errorf("Workers (--workers): %d is negative", c.Workers))
 	}
 	if c.ShardSnippets < 0 {
 		errs = append(errs, fmt.Errorf("ShardSnippets (--shard-snippets): %d is negative", c.ShardSnippets))

@@ -337,11 +337,11 @@ func TestBadInputs(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	c := Config{Hooks: []string{"blocks.1.attn.pattern", "nope", "nope"}, Window: 1, BatchTokens: -1, ShardSnippets: -2}
+	c := Config{Hooks: []string{"blocks.1.attn.pattern", "nope", "nope"}, Window: 1, BatchTokens: -1, ShardSnippets: -2, Workers: -1}
 	err := c.Validate()
 	require.Error(t, err)
 	for _, want := range []string{"ModelDir (--model)", "DataPath (--data)", "OutDir (--out)", "no single state vector",
-		`unknown hook "nope"`, "given twice", "Window (--window)", "BatchTokens", "ShardSnippets"} {
+		`unknown hook "nope"`, "given twice", "Window (--window)", "BatchTokens", "ShardSnippets", "Workers (--workers)"} {
 		require.ErrorContains(t, err, want)
 	}
 	m, tok := loadModel(t)
@@ -375,6 +375,40 @@ func extractBoth(t *testing.T, change func(*Config)) (*Result, []readRow, []read
 	a, b := readShards(t, filepath.Join(dir, "with")), readShards(t, filepath.Join(dir, "without"))
 	require.Equal(t, len(a), len(b))
 	return without, a, b
+}
+
+// Workers: passes run at once write the same bytes as one at a time (same shards, same hash),
+// with many small batches finishing out of order, and Lines gives the same rows.
+func TestWorkersSameBytes(t *testing.T) {
+	m, tok := loadModel(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "snippets.parquet")
+	snips := corpus(40)
+	require.NoError(t, datasets.WriteSnippetSlice(data, snips))
+	var mans []*Manifest
+	for _, w := range []int{1, 3} {
+		cfg := testConfig(data, filepath.Join(dir, fmt.Sprint("w", w)))
+		cfg.BatchTokens, cfg.Workers, cfg.ShardSnippets = 64, w, 16
+		res, err := extractWith(context.Background(), cfg, m, tok, nil)
+		require.NoError(t, err)
+		require.Greater(t, res.Manifest.Rows, 100)
+		passes := 0
+		for _, n := range res.Shapes {
+			passes += n
+		}
+		require.Greater(t, passes, 3*w, "too few batches to overlap")
+		mans = append(mans, res.Manifest)
+	}
+	require.Equal(t, mans[0].ConfigHash, mans[1].ConfigHash)
+	require.Equal(t, mans[0].Shards, mans[1].Shards)
+	cfg := testConfig(data, "")
+	cfg.BatchTokens, cfg.Workers = 64, 1
+	one, _, err := Lines(context.Background(), m, tok, cfg, snips)
+	require.NoError(t, err)
+	cfg.Workers = 4
+	four, _, err := Lines(context.Background(), m, tok, cfg, snips)
+	require.NoError(t, err)
+	require.Equal(t, one, four)
 }
 
 // NoLookback: the same rows with lookback_ratio NaN, and a different settings hash.

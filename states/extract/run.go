@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/pttrust/pttrust/datasets"
@@ -29,7 +30,8 @@ type runner struct {
 	withTemplate bool
 	hooks        []string // requested of every pass
 
-	forward time.Duration  // time in forward passes
+	mu      sync.Mutex     // guards what follows and the progress counters: batches run at once
+	forward time.Duration  // time in forward passes (summed over the passes running at once)
 	shapes  map[[2]int]int // passes by padded shape [batch rows, length]
 }
 
@@ -81,19 +83,18 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 	}
 	// Longest first; ties in input order: batches depend only on the group.
 	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.ids), len(a.ids)) })
+	heads := u.m.Config.NumHeads
+	if u.r.attnLayer < 0 {
+		heads = 0 // no attention scores to bound
+	}
+	var batches [][]item
 	for len(items) > 0 {
-		if err := u.ctx.Err(); err != nil {
-			return nil, nil, 0, err
-		}
-		heads := u.m.Config.NumHeads
-		if u.r.attnLayer < 0 {
-			heads = 0 // no attention scores to bound
-		}
 		n := batchSize(len(items), len(items[0].ids), u.r.BatchTokens, heads)
-		if err := u.runBatch(items[:n]); err != nil {
-			return nil, nil, 0, err
-		}
+		batches = append(batches, items[:n])
 		items = items[n:]
+	}
+	if err := u.runAll(batches); err != nil {
+		return nil, nil, 0, err
 	}
 	for _, w := range works {
 		rows = append(rows, w.rows...)
@@ -103,6 +104,43 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 	u.p.groupSnippets, u.p.groupTokens, u.p.groupRun = 0, 0, 0
 	u.p.update(false)
 	return rows, probs, tokens, nil
+}
+
+// runAll runs the batches, up to workers of them at once. Each batch fills the rows of its own
+// windows, and a pass gives the same numbers whatever runs beside it, so the rows do not depend
+// on the order the batches finish in.
+func (u *runner) runAll(batches [][]item) error {
+	workers := min(u.r.workers(), len(batches))
+	var next int // index of the next batch to start, under u.mu
+	var first error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				u.mu.Lock()
+				i := next
+				next++
+				if first == nil {
+					first = u.ctx.Err()
+				}
+				stop := first != nil || i >= len(batches)
+				u.mu.Unlock()
+				if stop {
+					return
+				}
+				if err := u.runBatch(batches[i]); err != nil {
+					u.mu.Lock()
+					if first == nil {
+						first = err
+					}
+					u.mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // runBatch runs one batch (longest item first) and fills the rows of the lines it scores.
@@ -124,7 +162,7 @@ func (u *runner) runBatch(batch []item) error {
 	}
 	t0 := time.Now()
 	res, err := u.m.Run(ids, req)
-	u.forward += time.Since(t0)
+	took := time.Since(t0)
 	if err != nil {
 		return err
 	}
@@ -132,6 +170,9 @@ func (u *runner) runBatch(batch []item) error {
 		it.w.fill(u.r, it.win, res, i)
 	}
 	shape := [2]int{models.BucketLen(n), models.BucketLen(len(batch[0].ids))}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.forward += took
 	u.shapes[shape]++
 	u.p.tokens += real
 	u.p.real += real
