@@ -101,6 +101,12 @@ type Config struct {
 	ShuffleBuffer int `toml:"shuffle_buffer" json:"shuffle_buffer"`
 	// Seed fixes the initialisation and the data order: the same seed and data give the same run.
 	Seed uint64 `toml:"seed" json:"seed"`
+	// MemoryCache is how many bytes of line states are held in memory after the first whole pass
+	// over them, when all of them fit: the later epochs replay them instead of reading, checking
+	// and decoding the Parquet shards again. 0 picks DefaultMemoryCache; negative never holds
+	// them (every epoch streams). The data and their order are the same either way, so the run's
+	// result does not depend on it and it is not recorded (cfg.json, cache keys).
+	MemoryCache int64 `toml:"memory_cache" json:"-"`
 }
 
 // DefaultConfig is the paper's setup: 128 latents, k 32, AdamW lr 2e-4, clip 1.0, 10 epochs of

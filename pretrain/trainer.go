@@ -180,7 +180,7 @@ func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, af
 			return nil, fmt.Errorf("pretrain: %s %s cannot be written: %w", d.key, d.dir, err)
 		}
 	}
-	t, resumed, err := newTrainer(ctx, cfg, src, progress)
+	t, resumed, err := newTrainer(ctx, cfg, withCache(src, cfg.memoryCache()), progress)
 	if err != nil {
 		return nil, err
 	}
