@@ -109,6 +109,16 @@ func TestShippedBenchmarkExperimentsShareStages(t *testing.T) {
 	require.Equal(t, key(at(he.Transfer[0].Data)), key(at(db.Data)), "HumanEvalPack's transfer set is DebugBench's [data]")
 	require.Equal(t, db.Pretrain, def.Pretrain)
 	require.Equal(t, he.Pretrain, def.Pretrain)
+	// The SmolLM2 benchmark experiments pre-train on smollm2.toml's data (source trees, as
+	// results/*_smollm2 were made), not on the pinned snippets their base files inherit.
+	sm, err := Load("smollm2.toml")
+	require.NoError(t, err)
+	for _, name := range []string{"debugbench_smollm2.toml", "humanevalpack_smollm2.toml"} {
+		c, err := Load(name)
+		require.NoError(t, err)
+		require.Empty(t, c.PretrainData.Pinned, name)
+		require.Equal(t, key(sm.Data), key(c.PretrainData), name)
+	}
 	// The key of imported data follows the content, not the path.
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte("[]"), 0o644))
