@@ -91,7 +91,8 @@ def main():
             "- Extraction: pttrust's tokens/s is the whole command (read Parquet, tokenize, map lines, forward, "
             "lookback ratio, write shards); transformers only runs the forward batches pttrust ran (rows "
             "right-padded to the batch's longest, attention mask) and gathers the same line-end states.",
-            "- SAE: pttrust streams the states from the Parquet shards through its shuffle buffer each epoch; "
+            "- SAE: pttrust reads the states from the Parquet shards in the first epoch and replays them from "
+            "memory after (they fit its memory_cache), through its shuffle buffer; "
             "the SAELens loop samples an in-memory tensor. Both: input LayerNorm, b_pre/b_dec from the mean, "
             "Adam(W) with warm-up, clip 1.0, AuxK coefficient 1/32 (SAELens takes d_in/2 dead latents, "
             "pttrust 64). The first step of each is not timed. FVU on every line, normalised space.",
