@@ -2,6 +2,8 @@ package pretrain
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -81,4 +83,35 @@ func TestContrastRaisesPairDistance(t *testing.T) {
 	require.True(t, onRes.Metrics[len(onRes.Metrics)-1].Contrast)
 	require.False(t, onRes.Metrics[0].Contrast, "cold start")
 	require.Greater(t, onRes.Metrics[0].Pairs, int64(0))
+}
+
+// While no latent is dead the step runs without its AuxK term (multiplied by 0 then): the same
+// weights and metrics as a run that always computes it, both in a run where latents die (the
+// step switches between the two graphs) and in one where none does.
+func TestAuxKSkippedWhileNoneDead(t *testing.T) {
+	p := newSubspacePlanted(4, 64, 16, 512)
+	items := p.lines(5, 4096, 3)
+	run := func(always bool, deadAfter int) ([]byte, *Result) {
+		alwaysAuxK = always
+		defer func() { alwaysAuxK = false }()
+		cfg := testConfig(t.TempDir())
+		cfg.Latents, cfg.K, cfg.InputNorm, cfg.Epochs, cfg.ContrastWeight = 128, 3, false, 4, 0
+		cfg.DeadAfterLines, cfg.AuxK, cfg.AuxKCoef = deadAfter, 32, 1
+		res, err := TrainOn(context.Background(), cfg, &SliceSource{Items: items}, nil)
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(cfg.OutDir, "sae.safetensors"))
+		require.NoError(t, err)
+		return b, res
+	}
+	for _, deadAfter := range []int{1024, 1 << 30} {
+		skip, sRes := run(false, deadAfter)
+		always, aRes := run(true, deadAfter)
+		require.Equal(t, always, skip, "dead after %d lines", deadAfter)
+		require.Equal(t, aRes.Metrics, sRes.Metrics)
+		if deadAfter == 1024 {
+			require.Greater(t, aRes.AuxLoss, 0.0, "latents die: the AuxK term runs")
+		} else {
+			require.Zero(t, aRes.AuxLoss)
+		}
+	}
 }

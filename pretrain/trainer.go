@@ -88,6 +88,9 @@ func TrainOn(ctx context.Context, cfg Config, src Source, progress io.Writer) (*
 	return trainOn(ctx, cfg, src, progress, nil)
 }
 
+// alwaysAuxK, set by tests, runs the step with the AuxK term even while no latent is dead.
+var alwaysAuxK bool
+
 // trainer holds one run's state.
 type trainer struct {
 	cfg      Config
@@ -97,7 +100,12 @@ type trainer struct {
 	backend  compute.Backend
 	store    *model.Store
 	exec     *model.Exec
-	progress io.Writer
+	// execNoAux is the step without the AuxK term, run while no latent is dead: the term is then
+	// multiplied by 0 (its gradients are exact zeros), so skipping its TopK and decoder matmul
+	// leaves every weight the same. nil when AuxK is off.
+	execNoAux *model.Exec
+	deadNow   bool // some latent is dead before the next step (from the last step's counter)
+	progress  io.Writer
 	// afterStep, when set (tests), runs after every step.
 	afterStep func(step int)
 
@@ -164,6 +172,23 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	if err != nil {
 		return nil, false, fmt.Errorf("pretrain: %w", err)
 	}
+	if t.s.auxK > 0 && cfg.AuxKCoef > 0 && !alwaysAuxK {
+		noAux := t.s
+		noAux.auxK = 0
+		t.execNoAux, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) *Node {
+			return stepGraph(noAux, cfg, scope, in)
+		})
+		if err != nil {
+			return nil, false, fmt.Errorf("pretrain: %w", err)
+		}
+		since, err := t.values(statsPath(varSince))
+		if err != nil {
+			return nil, false, err
+		}
+		for _, v := range since {
+			t.deadNow = t.deadNow || v >= float32(cfg.DeadAfterLines)
+		}
+	}
 	return t, resumed, nil
 }
 
@@ -185,6 +210,9 @@ func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, af
 		return nil, err
 	}
 	defer t.exec.Finalize()
+	if t.execNoAux != nil {
+		defer t.execNoAux.Finalize()
+	}
 	t.afterStep = afterStep
 	backend := t.backend
 	if progress != nil {
@@ -356,7 +384,11 @@ func (t *trainer) stepOn(bt *batch) error {
 		cw = cfg.ContrastWeight
 	}
 	lr := cfg.LRAt(t.st.Step)
-	outs, err := t.exec.Call(
+	exec := t.exec
+	if t.execNoAux != nil && !t.deadNow {
+		exec = t.execNoAux
+	}
+	outs, err := exec.Call(
 		tensors.FromFlatDataAndDimensions(bt.x, B, d),
 		tensors.FromFlatDataAndDimensions(rowW, B),
 		tensors.FromFlatDataAndDimensions(bt.pa, B),
@@ -388,6 +420,7 @@ func (t *trainer) stepOn(bt *batch) error {
 	a.Aux += float64(stats[statAux])
 	a.GradNorm += float64(stats[statGradNorm])
 	a.Dead = float64(stats[statDead])
+	t.deadNow = stats[statDead] > 0 // the latents dead after this step: dead before the next
 	a.Pairs += float64(stats[statPairs])
 	a.Satisfied += float64(stats[statSatisfied])
 	a.DistSum += float64(stats[statDistSum])
