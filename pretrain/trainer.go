@@ -93,13 +93,13 @@ var alwaysAuxK bool
 
 // trainer holds one run's state.
 type trainer struct {
-	cfg      Config
-	s        shape
-	src      Source
-	info     SourceInfo
-	backend  compute.Backend
-	store    *model.Store
-	exec     *model.Exec
+	cfg     Config
+	s       shape
+	src     Source
+	info    SourceInfo
+	backend compute.Backend
+	store   *model.Store
+	exec    *model.Exec
 	// execNoAux is the step without the AuxK term, run while no latent is dead: the term is then
 	// multiplied by 0 (its gradients are exact zeros), so skipping its TopK and decoder matmul
 	// leaves every weight the same. nil when AuxK is off.
