@@ -96,8 +96,9 @@ type Config struct {
 	// CheckpointEvery saves a resumable checkpoint in WorkDir every this many steps (0: only at
 	// the end and on interruption).
 	CheckpointEvery int `toml:"checkpoint_every" json:"checkpoint_every"`
-	// ShuffleBuffer is the number of lines held for shuffling; the data is streamed, never held
-	// whole. An original line and its mutated counterparts move through the buffer together.
+	// ShuffleBuffer is the number of lines held for shuffling; data over MemoryCache is streamed,
+	// never held whole. An original line and its mutated counterparts move through the buffer
+	// together.
 	ShuffleBuffer int `toml:"shuffle_buffer" json:"shuffle_buffer"`
 	// Seed fixes the initialisation and the data order: the same seed and data give the same run.
 	Seed uint64 `toml:"seed" json:"seed"`

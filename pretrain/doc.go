@@ -41,8 +41,10 @@
 // with the clean snippet's line original_line of the same pair_id; an original line and its
 // mutated counterparts form an Item. Items are streamed through a shuffle buffer of
 // shuffle_buffer lines (seeded by Seed and the epoch) and packed into batches of batch_size lines
-// (an item never straddles two batches; the last batch of an epoch may be short and is masked),
-// so the data is never held whole. TrainOn takes any Source, e.g. a SliceSource in tests.
+// (an item never straddles two batches; the last batch of an epoch may be short and is masked).
+// Data larger than memory_cache is streamed every epoch, never held whole; data that fits is held
+// after the first whole pass and replayed (the same items in the same order). TrainOn takes any
+// Source, e.g. a SliceSource in tests.
 //
 // # Runs and artifacts
 //
