@@ -105,10 +105,7 @@ func lineTokens(t *testing.T, code string) ([]int32, [][]int) {
 // log-prob stats, entropy, lookback ratio from the attention pattern).
 func TestExtractRoundTrip(t *testing.T) {
 	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	snips := corpus(13)
-	require.NoError(t, datasets.WriteSnippetSlice(data, snips))
+	dir, data, snips := corpusFile(t, 13)
 	cfg := testConfig(data, filepath.Join(dir, "out"))
 	var log bytes.Buffer
 	res, err := extractWith(context.Background(), cfg, m, tok, &log)
@@ -361,9 +358,7 @@ func TestConfigValidate(t *testing.T) {
 func extractBoth(t *testing.T, change func(*Config)) (*Result, []readRow, []readRow) {
 	t.Helper()
 	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	require.NoError(t, datasets.WriteSnippetSlice(data, corpus(6)))
+	dir, data, _ := corpusFile(t, 6)
 	cfg := testConfig(data, filepath.Join(dir, "with"))
 	with, err := extractWith(context.Background(), cfg, m, tok, nil)
 	require.NoError(t, err)
@@ -381,10 +376,7 @@ func extractBoth(t *testing.T, change func(*Config)) (*Result, []readRow, []read
 // with many small batches finishing out of order, and Lines gives the same rows.
 func TestWorkersSameBytes(t *testing.T) {
 	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	snips := corpus(40)
-	require.NoError(t, datasets.WriteSnippetSlice(data, snips))
+	dir, data, snips := corpusFile(t, 40)
 	var mans []*Manifest
 	for _, w := range []int{1, 3} {
 		cfg := testConfig(data, filepath.Join(dir, fmt.Sprint("w", w)))
@@ -442,10 +434,7 @@ func TestNoTokenStats(t *testing.T) {
 // command) when the snippet fits one window.
 func TestAgreesWithLineScores(t *testing.T) {
 	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	snips := corpus(4)
-	require.NoError(t, datasets.WriteSnippetSlice(data, snips))
+	dir, data, snips := corpusFile(t, 4)
 	cfg := testConfig(data, filepath.Join(dir, "out"))
 	_, err := extractWith(context.Background(), cfg, m, tok, nil)
 	require.NoError(t, err)
@@ -474,9 +463,7 @@ func TestAgreesWithLineScores(t *testing.T) {
 // uninterrupted run.
 func TestCancelAndResume(t *testing.T) {
 	m, tok := loadModel(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "snippets.parquet")
-	require.NoError(t, datasets.WriteSnippetSlice(data, corpus(17)))
+	dir, data, _ := corpusFile(t, 17)
 	ctx, cancel := context.WithCancel(context.Background())
 	afterShard = func(i int) {
 		if i == 1 {

@@ -111,6 +111,17 @@ func corpus(n int) []datasets.Snippet {
 	return out
 }
 
+// corpusFile writes corpus(n) to a snippets file in a new temporary folder and returns the
+// folder, the file and the snippets.
+func corpusFile(tb testing.TB, n int) (dir, data string, snips []datasets.Snippet) {
+	tb.Helper()
+	dir = tb.TempDir()
+	data = filepath.Join(dir, "snippets.parquet")
+	snips = corpus(n)
+	require.NoError(tb, datasets.WriteSnippetSlice(data, snips))
+	return dir, data, snips
+}
+
 // readRow is a shard row with one state column, blocks.1.resid_post.
 type readRow struct {
 	SnippetID     string    `parquet:"snippet_id"`
