@@ -180,6 +180,11 @@ type EvalConfig struct {
 	// ([] = all); the main table is reported on the test split's snippets of these tasks
 	// ("held-out files") and of every other task ("held-out tasks").
 	TrainTasks []string `toml:"train_tasks"`
+	// TrainWithPretrainData adds the train split of [pretrain_data] (mutants of local code) to
+	// the training data of every binding (PtTrust, the paper's binding, the probes, the PCA, the
+	// cross-matrix rows), beside the train split of [data]; validation, flags and every test stay
+	// [data]'s. Only with a benchmark [data]: mutation [data] is stage 1's data already.
+	TrainWithPretrainData bool `toml:"train_with_pretrain_data"`
 	// TaskGroups name groups of tasks for the cross-task matrix: a binding is trained on each
 	// group and tested on each group. Empty: one group per task.
 	TaskGroups map[string][]string `toml:"task_groups"`
@@ -361,6 +366,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Eval.Bootstrap < 0 {
 		add("eval.bootstrap: %d is negative", c.Eval.Bootstrap)
+	}
+	if c.Eval.TrainWithPretrainData && c.Data.Format == "mutation" {
+		add("eval.train_with_pretrain_data: [data] is mutation data, which stage 1 reads already (the option adds the mutants of [pretrain_data] to a benchmark's bindings)")
 	}
 	if c.Eval.RandomRepeats < 1 {
 		add("eval.random_repeats: %d; want at least 1", c.Eval.RandomRepeats)

@@ -196,8 +196,10 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.res.Snippets = r.main.snippets
 	preStates, preKey := r.main.statesDir, r.main.statesKey
+	var pre *labeledSet // [pretrain_data], when it is not [data]
 	if r.cfg.Data.Format != "mutation" {
-		pre, err := r.labeled(ctx, "pretrain-data", "pretrain-", r.cfg.PretrainData, false)
+		// Bindings that also train on it need its token statistics.
+		pre, err = r.labeled(ctx, "pretrain-data", "pretrain-", r.cfg.PretrainData, r.cfg.Eval.TrainWithPretrainData)
 		if err != nil {
 			return err
 		}
@@ -221,6 +223,14 @@ func (r *runner) run(ctx context.Context) error {
 		if err := r.load(set); err != nil {
 			return err
 		}
+	}
+	if r.cfg.Eval.TrainWithPretrainData {
+		if err := r.load(pre); err != nil {
+			return err
+		}
+		r.main = withTrainOf(r.main, pre)
+		added := pre.ls.pick(datasets.Train, nil)
+		r.note("bindings also train on [pretrain_data]'s train split: %d buggy snippets (%d lines)", len(added), pre.ls.lines(added))
 	}
 	r.stage("load lines + encode", "", start)
 	return r.evaluateAll(ctx)
