@@ -4,12 +4,13 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"github.com/BurntSushi/toml"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
@@ -346,12 +347,18 @@ func (c *Config) Validate() error {
 	if c.States.ShardSnippets < 0 {
 		add("states.shard_snippets: %d is negative", c.States.ShardSnippets)
 	}
-	for _, h := range append([]string{c.States.Hook}, c.States.ExtraHooks...) {
+	for i, h := range append([]string{c.States.Hook}, c.States.ExtraHooks...) {
 		if h == "" {
 			continue
 		}
-		if _, err := models.ParseHook(h, math.MaxInt32); err != nil {
-			add("states.hook / states.extra_hooks: %v", err)
+		if i > 0 && strings.Contains(h, models.HookSep) {
+			add("states.extra_hooks: %q; concatenated hooks (a+b) go in states.hook, extra_hooks list single hooks", h)
+			continue
+		}
+		for _, p := range models.HookParts(h) {
+			if _, err := models.ParseHook(p, math.MaxInt32); err != nil {
+				add("states.hook / states.extra_hooks: %v", err)
+			}
 		}
 	}
 	if err := c.Data.validate("data"); err != nil {

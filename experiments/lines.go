@@ -7,6 +7,7 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/finetune"
+	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/states/extract"
 )
 
@@ -38,12 +39,16 @@ func (s *snippetSpan) field(name string) string {
 	panic("experiments: unknown snippet field " + name)
 }
 
-// loadLines reads the rows of the hook from an extraction directory, with each snippet's
-// category and group from the snippets file it was extracted from.
+// loadLines reads the rows of the hook from an extraction directory (a concatenated hook's
+// parts joined into one state: States[0]), with each snippet's category and group from the
+// snippets file it was extracted from.
 func loadLines(dir, hook, snippetsPath string) (*lineSet, error) {
-	rows, err := extract.ReadRows(dir, []string{hook})
+	rows, err := extract.ReadRows(dir, models.HookParts(hook))
 	if err != nil {
 		return nil, err
+	}
+	for i := range rows {
+		rows[i].States = [][]float32{models.ConcatStates(rows[i].States)}
 	}
 	type meta struct{ category, group string }
 	metas := map[string]meta{}

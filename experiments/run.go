@@ -167,8 +167,8 @@ func (r *runner) run(ctx context.Context) error {
 	// Every hook extracted, by layer: the set (not which one this experiment reads) keys the
 	// states folder, and the first (shallowest) gives the lookback ratio's attention layer, so
 	// experiments of a layer sweep share one extraction.
-	r.hooks = []string{r.hook}
-	for _, h := range r.cfg.States.ExtraHooks {
+	r.hooks = nil
+	for _, h := range append(models.HookParts(r.hook), r.cfg.States.ExtraHooks...) {
 		if !slices.Contains(r.hooks, h) {
 			r.hooks = append(r.hooks, h)
 		}

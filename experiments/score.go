@@ -111,8 +111,8 @@ func NewScorer(opts ScoreOptions) (*Scorer, error) {
 	if _, _, err := extract.Lines(context.Background(), m, tok, s.extractConfig(), nil); err != nil {
 		return nil, fmt.Errorf("score: the assessor %s reads hook %q of %s, which this model cannot give: %w", adir, a.Info.Hook, mdir, err)
 	}
-	if a.SAE.Config.DIn != m.Config.DModel {
-		return nil, fmt.Errorf("score: the assessor %s's SAE reads %d-dim states, but %s's hook %q gives %d", adir, a.SAE.Config.DIn, mdir, a.Info.Hook, m.Config.DModel)
+	if parts := len(models.HookParts(a.Info.Hook)); a.SAE.Config.DIn != parts*m.Config.DModel {
+		return nil, fmt.Errorf("score: the assessor %s's SAE reads %d-dim states, but %s's hook %q gives %d", adir, a.SAE.Config.DIn, mdir, a.Info.Hook, parts*m.Config.DModel)
 	}
 	return s, nil
 }
@@ -132,7 +132,7 @@ func (s *Scorer) MemoryBudget() int64 {
 // extractConfig is how a file's line states are extracted for the assessor.
 func (s *Scorer) extractConfig() extract.Config {
 	ec := extract.DefaultConfig()
-	ec.Hooks = []string{s.assessor.Info.Hook}
+	ec.Hooks = models.HookParts(s.assessor.Info.Hook)
 	ec.NoLookback = true
 	return ec
 }
@@ -219,7 +219,7 @@ func (s *Scorer) scoreFile(ctx context.Context, path string) (report.File, error
 	// Risk per scored line.
 	statesIn := make([][]float32, len(rows))
 	for i, r := range rows {
-		statesIn[i] = r.States[0]
+		statesIn[i] = models.ConcatStates(r.States)
 	}
 	z := s.assessor.SAE.EncodeBatch(statesIn)
 	scores := s.assessor.Binding.Score(composeFeatures(s.assessor.Info.Features, z, rows, []span{{0, len(rows)}}))

@@ -57,6 +57,31 @@ type Hook struct {
 	Kind string
 }
 
+// HookSep joins the hooks of a concatenated line state, as in
+// "blocks.7.resid_post+blocks.15.resid_post": the line's vectors at each hook, end to end, read
+// as one state (an SAE over two layers). Extraction writes each hook's column; readers join them.
+const HookSep = "+"
+
+// HookParts splits a possibly concatenated hook into its hooks ("a+b" -> [a b], "a" -> [a]).
+func HookParts(h string) []string { return strings.Split(h, HookSep) }
+
+// ConcatStates joins a line's vectors at the parts of a concatenated hook, in order (the vector
+// itself when there is one).
+func ConcatStates(vs [][]float32) []float32 {
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	out := make([]float32, 0, n)
+	for _, v := range vs {
+		out = append(out, v...)
+	}
+	return out
+}
+
 // ParseHook validates a hook name against a model with numLayers blocks.
 func ParseHook(name string, numLayers int) (Hook, error) {
 	switch name {

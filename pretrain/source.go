@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/states/extract"
 )
 
@@ -27,9 +29,10 @@ type Item struct {
 type SourceInfo struct {
 	// Dim is the length of every vector.
 	Dim int
-	// Hook is the hook point the states were read at ("" when unknown).
+	// Hook is the hook point the states were read at ("" when unknown; "a+b": concatenated).
 	Hook string
-	// Layer is the hook's block index (-1 when it has none).
+	// Layer is the hook's block index (-1 when it has none; the deepest part's for a
+	// concatenated hook).
 	Layer int
 	// ModelID names the model the states came from.
 	ModelID string
@@ -107,12 +110,13 @@ func OpenStates(dir, hook, split string) (*StatesSource, error) {
 	if hook == "" {
 		hook = man.Settings.Hooks[0]
 	}
-	found := false
-	for _, h := range man.Settings.Hooks {
-		found = found || h == hook
-	}
-	if !found {
-		return nil, fmt.Errorf("pretrain: hook %q is not in %s (extracted: %v)", hook, filepath.Join(dir, extract.ManifestName), man.Settings.Hooks)
+	parts := models.HookParts(hook) // a concatenated hook ("a+b") reads each part's column
+	layer := -1
+	for _, p := range parts {
+		if !slices.Contains(man.Settings.Hooks, p) {
+			return nil, fmt.Errorf("pretrain: hook %q is not in %s (extracted: %v)", p, filepath.Join(dir, extract.ManifestName), man.Settings.Hooks)
+		}
+		layer = max(layer, HookLayer(p))
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, extract.ManifestName))
 	if err != nil {
@@ -120,7 +124,7 @@ func OpenStates(dir, hook, split string) (*StatesSource, error) {
 	}
 	sum := sha256.Sum256(raw)
 	s := &StatesSource{Dir: dir, Hook: hook, Split: split, info: SourceInfo{
-		Dim: man.Settings.Model.DModel, Hook: hook, Layer: HookLayer(hook), ModelID: man.Settings.Model.Source,
+		Dim: len(parts) * man.Settings.Model.DModel, Hook: hook, Layer: layer, ModelID: man.Settings.Model.Source,
 		DataHash: hex.EncodeToString(sum[:]),
 	}}
 	if s.info.ModelID == "" {
@@ -169,7 +173,7 @@ func (s *StatesSource) Scan(ctx context.Context, fn func(Item) error) error {
 		order = order[:0]
 		return nil
 	}
-	err := extract.ScanRows(s.Dir, []string{s.Hook}, func(_ int, r extract.Row) error {
+	err := extract.ScanRows(s.Dir, models.HookParts(s.Hook), func(_ int, r extract.Row) error {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -184,7 +188,7 @@ func (s *StatesSource) Scan(ctx context.Context, fn func(Item) error) error {
 		if s.Split != "" && r.Split != s.Split {
 			return nil
 		}
-		vec := r.States[0]
+		vec := models.ConcatStates(r.States)
 		if len(vec) != s.info.Dim {
 			return fmt.Errorf("pretrain: %s: snippet %s line %d: state has %d values, the manifest's d_model is %d", s.Dir, r.SnippetID, r.Line, len(vec), s.info.Dim)
 		}

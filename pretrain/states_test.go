@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,4 +118,32 @@ func TestTrainFromStates(t *testing.T) {
 	cfg.StatesDir = t.TempDir()
 	_, err = Train(context.Background(), cfg, nil)
 	require.ErrorContains(t, err, "run pttrust states extract first")
+}
+
+// A concatenated hook ("a+b") reads each part's column and joins them: the same items as the
+// parts read one by one, end to end; a part that was not extracted is named.
+func TestConcatenatedHook(t *testing.T) {
+	states, _ := writeStates(t)
+	read := func(hook string) [][]float32 {
+		src, err := OpenStates(states, hook, "train")
+		require.NoError(t, err)
+		var out [][]float32
+		require.NoError(t, src.Scan(context.Background(), func(it Item) error {
+			out = append(out, it.Line)
+			out = append(out, it.Mutants...)
+			return nil
+		}))
+		return out
+	}
+	a, b, ab := read("blocks.1.resid_post"), read("embed"), read("blocks.1.resid_post+embed")
+	require.Len(t, ab, len(a))
+	for i := range ab {
+		require.Equal(t, append(slices.Clone(a[i]), b[i]...), ab[i])
+	}
+	src, err := OpenStates(states, "blocks.1.resid_post+embed", "train")
+	require.NoError(t, err)
+	require.Equal(t, 128, src.Info().Dim)
+	require.Equal(t, 1, src.Info().Layer)
+	_, err = OpenStates(states, "blocks.1.resid_post+blocks.2.resid_post", "train")
+	require.ErrorContains(t, err, `hook "blocks.2.resid_post" is not in`)
 }
