@@ -153,7 +153,8 @@ type TransferConfig struct {
 // StatesConfig is the extraction's part of the experiment.
 type StatesConfig struct {
 	// Hook is the hook whose line states feed the SAE ("" = blocks.{L}.resid_post with
-	// L = layers/4, the paper's early layer).
+	// L = layers/4, the paper's early layer). Hooks joined by "+" ("blocks.7.resid_post+
+	// blocks.15.resid_post") concatenate the layers' states into one (stage 1, bindings, score).
 	Hook string `toml:"hook"`
 	// ExtraHooks are more hooks extracted in the same pass and kept in the same states folder,
 	// so experiments that differ only in Hook (a layer sweep) share one extraction. The pass

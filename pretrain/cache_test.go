@@ -27,15 +27,7 @@ func TestCachedSourceReplays(t *testing.T) {
 	states, _ := writeStates(t)
 	src, err := OpenStates(states, "", "train")
 	require.NoError(t, err)
-	collect := func(s Source) [][]float32 {
-		var out [][]float32
-		require.NoError(t, s.Scan(context.Background(), func(it Item) error {
-			out = append(out, it.Line)
-			out = append(out, it.Mutants...)
-			return nil
-		}))
-		return out
-	}
+	collect := func(s Source) [][]float32 { return scanVectors(t, s) }
 	want := collect(src)
 	bytes := int64(4 * len(want) * len(want[0]))
 

@@ -1,8 +1,12 @@
 package pretrain
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // planted is synthetic data from a known dictionary: every line is a sparse positive
@@ -110,6 +114,17 @@ func testConfig(dir string) Config {
 	c.EvalEvery, c.CheckpointEvery = 20, 0
 	c.LR, c.WarmupSteps = 2e-3, 20
 	return c
+}
+
+// scanVectors scans s whole and returns its vectors in order (each line, then its mutants).
+func scanVectors(t *testing.T, s Source) [][]float32 {
+	t.Helper()
+	var items []Item
+	require.NoError(t, s.Scan(context.Background(), func(it Item) error {
+		items = append(items, it)
+		return nil
+	}))
+	return vectors(items)
 }
 
 func vectors(items []Item) [][]float32 {

@@ -127,13 +127,7 @@ func TestConcatenatedHook(t *testing.T) {
 	read := func(hook string) [][]float32 {
 		src, err := OpenStates(states, hook, "train")
 		require.NoError(t, err)
-		var out [][]float32
-		require.NoError(t, src.Scan(context.Background(), func(it Item) error {
-			out = append(out, it.Line)
-			out = append(out, it.Mutants...)
-			return nil
-		}))
-		return out
+		return scanVectors(t, src)
 	}
 	a, b, ab := read("blocks.1.resid_post"), read("embed"), read("blocks.1.resid_post+embed")
 	require.Len(t, ab, len(a))
