@@ -79,6 +79,12 @@ type Config struct {
 	// (the paper: 2). Latents are non-negative, so the distance of two unit latent vectors is
 	// at most √2: a margin above √2 is never met and the hinge then always pushes pairs apart.
 	Margin float64 `toml:"margin" json:"margin"`
+	// Contrast is the contrastive term: "" or "hinge", the paper's margin hinge on each
+	// (original, mutated) pair; "supcon", a supervised-contrastive loss over the batch's
+	// original and mutated lines (ContrastSupCon). Margin applies to the hinge only.
+	Contrast string `toml:"contrast" json:"contrast,omitempty"`
+	// ContrastTemperature is SupCon's temperature (0: DefaultContrastTemperature, 0.1).
+	ContrastTemperature float64 `toml:"contrast_temperature" json:"contrast_temperature,omitempty"`
 	// ContrastWeight multiplies the contrastive term in the loss (not given by the paper).
 	ContrastWeight float64 `toml:"contrast_weight" json:"contrast_weight"`
 
@@ -185,6 +191,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Activation != "" && c.Activation != ActivationTopK && c.Activation != ActivationBatchTopK {
 		bad("activation must be %q or %q, got %q", ActivationTopK, ActivationBatchTopK, c.Activation)
+	}
+	if c.Contrast != "" && c.Contrast != ContrastHinge && c.Contrast != ContrastSupCon {
+		bad("contrast must be %q or %q, got %q", ContrastHinge, ContrastSupCon, c.Contrast)
+	}
+	if !(c.ContrastTemperature >= 0) || math.IsInf(c.ContrastTemperature, 0) {
+		bad("contrast_temperature must be a number >= 0 (0: %g), got %g", DefaultContrastTemperature, c.ContrastTemperature)
 	}
 	if c.BPreInit != BPreMean && c.BPreInit != BPreGeometricMedian {
 		bad("b_pre_init must be %q or %q, got %q", BPreMean, BPreGeometricMedian, c.BPreInit)

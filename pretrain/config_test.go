@@ -44,6 +44,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		"b_pre_init = \"median\"\n":          "b_pre_init must be",
 		"lr = -1.0\n":                        "lr must be a positive number",
 		"margin = -1.0\n":                    "margin must be a number >= 0",
+		"contrast = \"infonce\"\n":           "contrast must be \"hinge\" or \"supcon\"",
+		"contrast_temperature = -0.1\n":      "contrast_temperature must be a number >= 0",
 		"split = \"dev\"\n":                  "split must be",
 		"cold_start_epochs = 20\n":           "cold_start_epochs (20) exceeds epochs (10)",
 		"shuffle_buffer = 10\n":              "shuffle_buffer (10) must be >= batch_size (256)",

@@ -267,7 +267,17 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	hinge := Mul(relu(Sub(margin, dist)), pw) // [batch]
 	nPairs := ReduceAllSum(pw)
 	hingeSum := ReduceAllSum(hinge)
-	loss = Add(loss, Mul(cw, Div(hingeSum, Max(nPairs, one))))
+	if cfg.Contrast == ContrastSupCon {
+		tau := cfg.ContrastTemperature
+		if tau == 0 {
+			tau = DefaultContrastTemperature
+		}
+		sc := supConLoss(zn, pa, pb, pw, tau)
+		loss = Add(loss, Mul(cw, sc))
+		hingeSum = Mul(sc, nPairs) // the metrics' per-pair "hinge" column then shows the SupCon loss
+	} else {
+		loss = Add(loss, Mul(cw, Div(hingeSum, Max(nPairs, one))))
+	}
 	satisfied := ReduceAllSum(Mul(ConvertDType(GreaterOrEqual(dist, margin), dtypes.Float32), pw))
 	distSum := ReduceAllSum(Mul(dist, pw))
 
