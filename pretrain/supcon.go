@@ -31,11 +31,13 @@ func supConLoss(zn, pa, pb, pw *Node, temperature float64) *Node {
 	pwc := InsertAxes(pw, -1)
 	orig := MinScalar(ReduceSum(Mul(OneHot(pa, b, dtypes.Float32), pwc), 0), 1) // [batch]
 	mut := MinScalar(ReduceSum(Mul(OneHot(pb, b, dtypes.Float32), pwc), 0), 1)  // [batch]
-	notSelf := OneMinus(ConvertDType(Diagonal(g, b), dtypes.Float32)) // [batch, batch]
-	labelled := Add(orig, mut)                                                                                              // [batch], 0 or 1
-	others := Mul(Mul(InsertAxes(labelled, -1), InsertAxes(labelled, 0)), notSelf)                                          // [batch, batch]
-	same := Mul(Add(Mul(InsertAxes(orig, -1), InsertAxes(orig, 0)), Mul(InsertAxes(mut, -1), InsertAxes(mut, 0))), notSelf) // [batch, batch]
-	sim := DivScalar(MatMul(zn, Transpose(zn, 0, 1)), temperature)                                                          // [batch, batch]
+	// outer(u, v)[i, j] = u_i v_j, off the diagonal. u, v: [batch]; returns [batch, batch].
+	notSelf := OneMinus(ConvertDType(Diagonal(g, b), dtypes.Float32))
+	outer := func(u, v *Node) *Node { return Mul(Mul(InsertAxes(u, -1), InsertAxes(v, 0)), notSelf) }
+	labelled := Add(orig, mut)                                     // [batch], 0 or 1
+	others := outer(labelled, labelled)                            // [batch, batch]: the other labelled lines
+	same := Add(outer(orig, orig), outer(mut, mut))                // [batch, batch]: those of the same label
+	sim := DivScalar(MatMul(zn, Transpose(zn, 0, 1)), temperature) // [batch, batch]
 	// log Σ_{a ≠ i, labelled} exp(sim_ia), stabilised by the row's largest similarity.
 	m := StopGradient(ReduceAndKeep(sim, ReduceMax, -1))               // [batch, 1]
 	den := ReduceAndKeep(Mul(Exp(Sub(sim, m)), others), ReduceSum, -1) // [batch, 1]
