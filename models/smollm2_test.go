@@ -77,6 +77,8 @@ func TestSmolLM2Tokenizer(t *testing.T) {
 		} `json:"files"`
 	}
 	require.NoError(t, json.Unmarshal(mustRead(t, filepath.Join(smolDir, "tokens.json")), &fix))
+	// search.go.txt is Go source kept as .txt: its trailing spaces and tab-indented comment are
+	// tokenizer cases that gofmt would rewrite.
 	entries, err := os.ReadDir(filepath.Join(smolDir, "corpus"))
 	require.NoError(t, err)
 	require.Len(t, fix.Files, len(entries))
