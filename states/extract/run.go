@@ -10,6 +10,7 @@ import (
 	"github.com/pttrust/pttrust/datasets"
 	"github.com/pttrust/pttrust/models"
 	"github.com/pttrust/pttrust/models/tokenizer"
+	"golang.org/x/sync/errgroup"
 )
 
 // indexed is an input snippet with its row in the input.
@@ -106,41 +107,22 @@ func (u *runner) run(group []indexed) (rows []Row, probs []Problem, tokens int, 
 	return rows, probs, tokens, nil
 }
 
-// runAll runs the batches, up to workers of them at once. Each batch fills the rows of its own
-// windows, and a pass gives the same numbers whatever runs beside it, so the rows do not depend
-// on the order the batches finish in.
+// runAll runs the batches, up to workers of them at once, and returns the first error (the
+// context's when it is cancelled). Each batch fills the rows of its own windows, and a pass gives
+// the same numbers whatever runs beside it, so the rows do not depend on the order the batches
+// finish in.
 func (u *runner) runAll(batches [][]item) error {
-	workers := min(u.r.workers(), len(batches))
-	var next int // index of the next batch to start, under u.mu
-	var first error
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				u.mu.Lock()
-				i := next
-				next++
-				if first == nil {
-					first = u.ctx.Err()
-				}
-				stop := first != nil || i >= len(batches)
-				u.mu.Unlock()
-				if stop {
-					return
-				}
-				if err := u.runBatch(batches[i]); err != nil {
-					u.mu.Lock()
-					if first == nil {
-						first = err
-					}
-					u.mu.Unlock()
-					return
-				}
+	g, ctx := errgroup.WithContext(u.ctx)
+	g.SetLimit(u.r.workers())
+	for _, b := range batches {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
+			return u.runBatch(b)
 		})
 	}
-	wg.Wait()
-	return first
+	return g.Wait()
 }
 
 // runBatch runs one batch (longest item first) and fills the rows of the lines it scores.
