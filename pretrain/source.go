@@ -192,7 +192,9 @@ func (s *StatesSource) Scan(ctx context.Context, fn func(Item) error) error {
 		if len(vec) != s.info.Dim {
 			return fmt.Errorf("pretrain: %s: snippet %s line %d: state has %d values, the manifest's d_model is %d", s.Dir, r.SnippetID, r.Line, len(vec), s.info.Dim)
 		}
-		vec = append([]float32(nil), vec...)
+		if len(r.States) == 1 { // the row's own buffer (a concatenation is a new slice already)
+			vec = slices.Clone(vec)
+		}
 		if r.Role == "clean" {
 			if _, dup := clean[r.Line]; !dup {
 				order = append(order, r.Line)
