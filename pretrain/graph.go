@@ -81,12 +81,15 @@ func preActivations(s shape, scope *model.Scope, xn *Node) *Node {
 	return nn.Dense(xc, f32Var(scope, varWEnc, s.dim, s.latents).NodeValue(g), bEnc, compute.DenseLayoutInputOutputs)
 }
 
-// kthLargest returns, per row, the k-th largest value of a non-negative v, or the smallest
-// positive float32 when fewer than k values are positive (so that v >= result keeps exactly the
-// positive values then). It bisects the float32 bit pattern, which orders non-negative floats,
-// for the smallest t with fewer than k values > t: exact after 31 halvings. Counting uses
-// Sign and Max rather than a comparison and a bool conversion (the pure-Go backend vectorises
-// the former). No gradient flows. v: [batch, n] float32, values >= 0; returns [batch, 1].
+// kthLargest returns, per row, the k-th largest value of a non-negative v, or a value in
+// [0, the row's smallest positive value] when fewer than k values are positive (so that
+// v >= result and v > 0 keep exactly the positive values then). It bisects the float32 bit
+// pattern, which orders non-negative floats, for the smallest t with fewer than k values > t:
+// exact after 31 halvings. Counting uses Sign and Max rather than a comparison and a bool
+// conversion (the pure-Go backend vectorises the former). A radix select trying 15 digits at
+// once (8 rounds) was measured slower: 4.1 vs 2.0 ms for [256, 128] (the step is bound by
+// element work, not by the number of ops). No gradient flows.
+// v: [batch, n] float32, values >= 0; returns [batch, 1].
 func kthLargest(v *Node, k int) *Node {
 	return kthLargestN(v, Scalar(v.Graph(), dtypes.Float32, float64(k)))
 }
