@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pttrust/pttrust/datasets"
+	"github.com/pttrust/pttrust/internal/smollm2"
 )
 
 // maxCorrectFlagShare is what a developer can bear: on correct code the shipped assessor flags
@@ -62,10 +63,29 @@ func correctFiles(t *testing.T, n int) []string {
 // never trained on, flags at most 5 % of the scored lines (each language is logged).
 func TestFewFlagsOnCorrectCode(t *testing.T) {
 	if testing.Short() {
-		t.Skip("scores 120 files (about 20 s): skipped with -short")
+		t.Skip("scores 111 files (about 20 s): skipped with -short")
 	}
+	requireFewFlags(t, DefaultScoreOptions())
+}
+
+// TestFewFlagsOnCorrectCodeSmolLM2: the same files and bound for SmolLM2-135M with its shipped
+// assessor (results/smollm2/assessor, trained by experiments/smollm2.toml on mutants).
+func TestFewFlagsOnCorrectCodeSmolLM2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scores 111 files with SmolLM2 (about 4 min on 2 cores): skipped with -short")
+	}
+	opts := DefaultScoreOptions()
+	opts.ModelDir = smollm2.ForTest(t)
+	opts.AssessorDir = filepath.Join("..", "results", "smollm2", "assessor")
+	requireFewFlags(t, opts)
+}
+
+// requireFewFlags scores the correct files with opts and fails when more than
+// maxCorrectFlagShare of their scored lines are flagged.
+func requireFewFlags(t *testing.T, opts ScoreOptions) {
+	t.Helper()
 	paths := correctFiles(t, 20)
-	s, err := NewScorer(DefaultScoreOptions())
+	s, err := NewScorer(opts)
 	require.NoError(t, err)
 	rep, err := s.Score(context.Background(), paths)
 	require.NoError(t, err)
@@ -92,5 +112,6 @@ func TestFewFlagsOnCorrectCode(t *testing.T) {
 	}
 	share := float64(total.flagged) / float64(total.scored)
 	t.Logf("all: %d of %d scored lines flagged (%.2f %%)", total.flagged, total.scored, 100*share)
+	require.Greater(t, total.scored, 1000, "too few scored lines for a share")
 	require.LessOrEqual(t, share, maxCorrectFlagShare)
 }
