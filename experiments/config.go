@@ -187,6 +187,11 @@ type EvalConfig struct {
 	// cross-matrix rows), beside the train split of [data]; validation, flags and every test stay
 	// [data]'s. Only with a benchmark [data]: mutation [data] is stage 1's data already.
 	TrainWithPretrainData bool `toml:"train_with_pretrain_data"`
+	// TrainFraction keeps this share of [data]'s train split for every binding (a learning
+	// curve): whole groups (a problem with all its languages, a source file with its mutants),
+	// drawn by a hash of the seed and the group. 0 means 1: all of it. Validation, flags and
+	// every test stay whole; [pretrain_data]'s mutants (TrainWithPretrainData) are not thinned.
+	TrainFraction float64 `toml:"train_fraction"`
 	// TaskGroups name groups of tasks for the cross-task matrix: a binding is trained on each
 	// group and tested on each group. Empty: one group per task.
 	TaskGroups map[string][]string `toml:"task_groups"`
@@ -377,6 +382,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Eval.TrainWithPretrainData && c.Data.Format == "mutation" {
 		add("eval.train_with_pretrain_data: [data] is mutation data, which stage 1 reads already (the option adds the mutants of [pretrain_data] to a benchmark's bindings)")
+	}
+	if f := c.Eval.TrainFraction; !(f >= 0 && f <= 1) {
+		add("eval.train_fraction: %g; want a share in (0, 1] (0 = all)", f)
 	}
 	if c.Eval.RandomRepeats < 1 {
 		add("eval.random_repeats: %d; want at least 1", c.Eval.RandomRepeats)

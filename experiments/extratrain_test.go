@@ -74,3 +74,65 @@ func TestTrainWithPretrainDataNeedsBenchmark(t *testing.T) {
 	c.Eval.TrainWithPretrainData = true
 	require.NoError(t, c.Validate())
 }
+
+// A train share keeps whole groups of the train split, about frac of them, a subset of a larger
+// share's, and leaves validation, test and main untouched.
+func TestWithTrainShare(t *testing.T) {
+	tr, va, te := datasets.Train, datasets.Validation, datasets.Test
+	var splits []datasets.Split
+	var buggy []bool
+	for i := range 600 {
+		splits = append(splits, []datasets.Split{tr, tr, va, te}[i%4])
+		buggy = append(buggy, i%3 != 0)
+	}
+	main := fakeLoadedSet("m", splits, buggy)
+	for i := range main.ls.snippets {
+		main.ls.snippets[i].group = fmt.Sprintf("problem-%d", i/6) // 6 snippets per problem
+	}
+	kept := map[float64]map[string]bool{}
+	for _, frac := range []float64{0.25, 0.5} {
+		got := withTrainShare(main, frac, 7)
+		require.NotEqual(t, main.statesKey, got.statesKey)
+		require.Equal(t, main.ls.pick(va, nil), got.ls.pick(va, nil))
+		require.Equal(t, main.ls.pick(te, nil), got.ls.pick(te, nil))
+		groups, all := map[string]bool{}, map[string]bool{}
+		for i, s := range got.ls.snippets {
+			require.Equal(t, main.ls.snippets[i].id, s.id)
+			if main.ls.snippets[i].split != string(tr) {
+				require.Equal(t, main.ls.snippets[i].split, s.split)
+				continue
+			}
+			all[s.group] = true
+			if s.split == string(tr) {
+				groups[s.group] = true
+			} else {
+				require.Equal(t, splitUnused, s.split)
+			}
+		}
+		for i, s := range got.ls.snippets { // whole groups: no kept group has a dropped train snippet
+			if main.ls.snippets[i].split == string(tr) && groups[s.group] {
+				require.Equal(t, string(tr), s.split, s.id)
+			}
+		}
+		require.InDelta(t, frac, float64(len(groups))/float64(len(all)), 0.1, "share of the %d groups", len(all))
+		kept[frac] = groups
+	}
+	for g := range kept[0.25] {
+		require.True(t, kept[0.5][g], "group %s of the 0.25 share is in the 0.5 share", g)
+	}
+	for _, s := range main.ls.snippets {
+		require.NotEqual(t, splitUnused, s.split, "main is not changed")
+	}
+}
+
+// train_fraction is a share in [0, 1], named when it is not.
+func TestTrainFractionValidated(t *testing.T) {
+	c, err := Load("debugbench.toml")
+	require.NoError(t, err)
+	for _, f := range []float64{-0.1, 1.5} {
+		c.Eval.TrainFraction = f
+		require.ErrorContains(t, c.Validate(), "eval.train_fraction")
+	}
+	c.Eval.TrainFraction = 0.25
+	require.NoError(t, c.Validate())
+}

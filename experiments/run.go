@@ -224,6 +224,12 @@ func (r *runner) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if f := r.cfg.Eval.TrainFraction; f > 0 && f < 1 {
+		before := len(r.main.ls.pick(datasets.Train, nil))
+		r.main = withTrainShare(r.main, f, r.cfg.Seed)
+		kept := r.main.ls.pick(datasets.Train, nil)
+		r.note("train_fraction %g: bindings train on %d of the %d buggy train snippets (%d lines), whole groups", f, len(kept), before, r.main.ls.lines(kept))
+	}
 	if r.cfg.Eval.TrainWithPretrainData {
 		if err := r.load(pre); err != nil {
 			return err
