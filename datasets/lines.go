@@ -1,21 +1,22 @@
 package datasets
 
 import (
-	"github.com/pttrust/pttrust/states"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pttrust/pttrust/internal/srclines"
 )
 
 // CodeLines splits code into lines by the rule every stage of pttrust shares (it is
-// states.SplitLines): a line ends at "\n", a "\r" just before the "\n" belongs to the terminator,
+// srclines.Split): a line ends at "\n", a "\r" just before the "\n" belongs to the terminator,
 // a last line without a terminator is a line, an empty text has no lines, and a text ending in
 // "\n" has no empty line after it. Snippet.Labels holds one label per element of CodeLines.
 func CodeLines(code string) []string {
-	lines := states.SplitLines(code)
-	out := make([]string, len(lines))
-	for i, l := range lines {
+	ls := srclines.Split(code)
+	out := make([]string, len(ls))
+	for i, l := range ls {
 		out[i] = l.Text(code)
 	}
 	return out
@@ -38,9 +39,9 @@ type rawLine struct {
 
 // splitRaw splits code as CodeLines does, keeping terminators.
 func splitRaw(code string) []rawLine {
-	lines := states.SplitLines(code)
-	out := make([]rawLine, len(lines))
-	for i, l := range lines {
+	ls := srclines.Split(code)
+	out := make([]rawLine, len(ls))
+	for i, l := range ls {
 		out[i] = rawLine{text: code[l.Start:l.End], term: code[l.End:l.Next]}
 	}
 	return out

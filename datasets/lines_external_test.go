@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"github.com/pttrust/pttrust/datasets"
-	"github.com/pttrust/pttrust/states"
+	"github.com/pttrust/pttrust/internal/srclines"
 	"github.com/stretchr/testify/require"
 )
 
 // TestCodeLinesMatchesStates pins the shared line rule: Snippet.Labels (one per CodeLines line)
-// must index the same lines as the states stage (states.SplitLines).
+// must index the same lines as the states stage (srclines.Split).
 func TestCodeLinesMatchesStates(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 3000 {
@@ -20,7 +20,7 @@ func TestCodeLinesMatchesStates(t *testing.T) {
 			b.WriteString([]string{"a", "é", "\n", "\r", "\r\n", " ", "\t"}[r.IntN(7)])
 		}
 		s := b.String()
-		want := states.SplitLines(s)
+		want := srclines.Split(s)
 		got := datasets.CodeLines(s)
 		require.Len(t, got, len(want), "%q", s)
 		require.Equal(t, len(want), datasets.LineCount(s), "%q", s)

@@ -16,8 +16,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/pttrust/pttrust/eval"
 	"github.com/pttrust/pttrust/internal/eta"
+	"github.com/pttrust/pttrust/internal/youden"
 	"github.com/pttrust/pttrust/models"
 )
 
@@ -212,7 +212,7 @@ func sharedBackend(spec string) (compute.Backend, error) {
 // best epoch's weights are kept (the earliest on ties); training stops after Config.Patience
 // epochs without improvement. Without a usable validation list the last epoch is kept.
 //
-// The threshold is the Youden index (eval.Youden) of the validation lines' scores; when the
+// The threshold is the Youden index (youden.Threshold) of the validation lines' scores; when the
 // validation lines lack a buggy or a clean line, the training lines' scores are used instead
 // (Assessor.ThresholdSource says which). The same inputs and Config give the same weights bit
 // for bit. progress (nil: silent) receives one line per epoch.
@@ -404,7 +404,7 @@ func (a *Assessor) chooseThreshold(val, train []List) error {
 				labels = append(labels, int(y))
 			}
 		}
-		th, tpr, fpr, err := eval.Youden(scores, labels)
+		th, tpr, fpr, err := youden.Threshold(scores, labels)
 		if err != nil {
 			if verr == nil {
 				verr = err

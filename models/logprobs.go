@@ -5,8 +5,8 @@ import (
 	"math"
 	"unicode/utf8"
 
+	"github.com/pttrust/pttrust/internal/srclines"
 	"github.com/pttrust/pttrust/models/tokenizer"
-	"github.com/pttrust/pttrust/states"
 )
 
 // TokenScores are per-token statistics of a text under a model.
@@ -81,17 +81,17 @@ type LineScore struct {
 
 // LineScores groups token scores by the source line each token starts on.
 func LineScores(text string, s *TokenScores) []LineScore {
-	lines := states.SplitLines(text)
-	out := make([]LineScore, len(lines))
-	sumLP, sumEnt, n := make([]float64, len(lines)), make([]float64, len(lines)), make([]int, len(lines))
+	ls := srclines.Split(text)
+	out := make([]LineScore, len(ls))
+	sumLP, sumEnt, n := make([]float64, len(ls)), make([]float64, len(ls)), make([]int, len(ls))
 	for i := range out {
-		out[i] = LineScore{Line: i, Text: lines[i].Text(text), MinLogProb: math.Inf(1)}
+		out[i] = LineScore{Line: i, Text: ls[i].Text(text), MinLogProb: math.Inf(1)}
 	}
 	for t, tk := range s.Tokens {
-		if tk.Special || len(lines) == 0 {
+		if tk.Special || len(ls) == 0 {
 			continue
 		}
-		l := states.LineOf(lines, tk.Start)
+		l := srclines.Of(ls, tk.Start)
 		out[l].Tokens++
 		if lp := float64(s.LogProb[t]); !math.IsNaN(lp) {
 			sumLP[l] += lp

@@ -1,55 +1,14 @@
 // Package states runs a model over source code and maps token-level states to source lines.
 package states
 
-import "strings"
+import "github.com/pttrust/pttrust/internal/srclines"
 
-// Line is one source line as a byte span of the text. The span excludes the line terminator
-// ("\n", or "\r\n").
-type Line struct {
-	// Index is the 0-based line number.
-	Index int
-	// Start, End delimit the line's content; End excludes the terminator.
-	Start, End int
-	// Next is the offset where the following line starts (End plus the terminator's length).
-	Next int
-}
+// Line is one source line as a byte span of the text (srclines.Line: the rule lives in the leaf
+// package internal/srclines, which datasets and models share).
+type Line = srclines.Line
 
-// Text returns the line's content.
-func (l Line) Text(src string) string { return src[l.Start:l.End] }
+// SplitLines returns the lines of src (srclines.Split).
+func SplitLines(src string) []Line { return srclines.Split(src) }
 
-// SplitLines returns the lines of src. A final line without a terminator is a line (a "\r"
-// ending it is content: only a "\r" before a "\n" is part of a terminator); an empty text has
-// no lines, and a text ending in "\n" has no empty line after it.
-func SplitLines(src string) []Line {
-	var lines []Line
-	start := 0
-	for start < len(src) {
-		nl := strings.IndexByte(src[start:], '\n')
-		end, next := len(src), len(src)
-		if nl >= 0 {
-			end, next = start+nl, start+nl+1
-		}
-		content := end
-		if nl >= 0 && content > start && src[content-1] == '\r' { // "\r\n"; a lone "\r" at the end is content
-			content--
-		}
-		lines = append(lines, Line{Index: len(lines), Start: start, End: content, Next: next})
-		start = next
-	}
-	return lines
-}
-
-// LineOf returns the index of the line that contains byte offset off (a terminator belongs to
-// the line it ends), or len(lines)-1 for an offset at or past the end.
-func LineOf(lines []Line, off int) int {
-	lo, hi := 0, len(lines)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if off < lines[mid].Next {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
-}
+// LineOf returns the index of the line that contains byte offset off (srclines.Of).
+func LineOf(ls []Line, off int) int { return srclines.Of(ls, off) }

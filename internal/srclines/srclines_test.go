@@ -1,4 +1,4 @@
-package states
+package srclines
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestSplitLines(t *testing.T) {
+func TestSplit(t *testing.T) {
 	cases := []struct {
 		src   string
 		lines []string
@@ -23,7 +23,7 @@ func TestSplitLines(t *testing.T) {
 		{"\r", []string{"\r"}},
 	}
 	for _, c := range cases {
-		lines := SplitLines(c.src)
+		lines := Split(c.src)
 		var got []string
 		for i, l := range lines {
 			require.Equal(t, i, l.Index)
@@ -36,12 +36,12 @@ func TestSplitLines(t *testing.T) {
 	}
 }
 
-func TestLineOf(t *testing.T) {
+func TestOf(t *testing.T) {
 	src := "ab\r\ncd\n\nef"
-	lines := SplitLines(src)
+	lines := Split(src)
 	want := []int{0, 0, 0, 0, 1, 1, 1, 2, 3, 3}
 	for off, w := range want {
-		require.Equal(t, w, LineOf(lines, off), "offset %d", off)
+		require.Equal(t, w, Of(lines, off), "offset %d", off)
 	}
-	require.Equal(t, 3, LineOf(lines, len(src)))
+	require.Equal(t, 3, Of(lines, len(src)))
 }
