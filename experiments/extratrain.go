@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
@@ -58,14 +59,7 @@ const splitUnused = "unused"
 
 // trainGroup is what a train share keeps or drops whole: the snippet's group (a problem, a
 // source file), else its pair, else itself.
-func trainGroup(s *snippetSpan) string {
-	for _, g := range []string{s.group, s.pair} {
-		if g != "" {
-			return g
-		}
-	}
-	return s.id
-}
+func trainGroup(s *snippetSpan) string { return cmp.Or(s.group, s.pair, s.id) }
 
 // keepGroup reports whether a hash of seed and group, read as a number in [0, 1), is below frac.
 func keepGroup(seed uint64, group string, frac float64) bool {

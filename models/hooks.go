@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,15 +72,7 @@ func ConcatStates(vs [][]float32) []float32 {
 	if len(vs) == 1 {
 		return vs[0]
 	}
-	n := 0
-	for _, v := range vs {
-		n += len(v)
-	}
-	out := make([]float32, 0, n)
-	for _, v := range vs {
-		out = append(out, v...)
-	}
-	return out
+	return slices.Concat(vs...)
 }
 
 // ParseHook validates a hook name against a model with numLayers blocks.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -185,9 +186,7 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 		if err != nil {
 			return nil, false, err
 		}
-		for _, v := range since {
-			t.deadNow = t.deadNow || v >= float32(cfg.DeadAfterLines)
-		}
+		t.deadNow = slices.ContainsFunc(since, func(v float32) bool { return v >= float32(cfg.DeadAfterLines) })
 	}
 	return t, resumed, nil
 }
