@@ -29,8 +29,9 @@ type attnCaptures struct{ pattern, lookback *Node }
 
 // selfAttention is causal multi-head attention with grouped-query heads and optional RoPE.
 // x: [batch, seq, d]; returns the output [batch, seq, d] and the captures want asks for. Without
-// a pattern the backend may use a fused kernel for the output.
-func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant) (out *Node, caps attnCaptures) {
+// a pattern the backend may use a fused kernel for the output. keep ([batch, P] int32, nil for
+// every position) projects the output of those positions only: [batch, P, d].
+func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant, keep *Node) (out *Node, caps attnCaptures) {
 	batch, seq := x.Shape().Dim(0), x.Shape().Dim(1)
 	h, kvh, hd := cfg.NumHeads, cfg.NumKVHeads, cfg.HeadDim
 
@@ -71,6 +72,9 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want 
 		}
 	}
 	o = Reshape(o, batch, seq, h*hd)
+	if keep != nil {
+		o = gatherPositions(o, keep) // [batch, P, h*hd]
+	}
 	if cfg.ModelType == "gpt2" {
 		return conv1D(scope.In("o"), o, cfg.DModel), caps
 	}

@@ -37,6 +37,25 @@ func BenchmarkSmolLM2(b *testing.B) {
 		b.Run("states7/"+bs+"xs512", func(b *testing.B) {
 			benchModel(b, m, batch, 512, Request{Hooks: []string{ResidPost(7)}}, 8, false)
 		})
+		// extraction's stage-1 pass keeps the line ends (1 position in 16 here), its last block
+		// run on them alone or, "unpruned", on every position
+		keep := make([][]int32, batch)
+		for i := range keep {
+			for p := int32(15); p < 512; p += 16 {
+				keep[i] = append(keep[i], p)
+			}
+		}
+		for _, prune := range []bool{true, false} {
+			name := "states7keep/" + bs + "xs512"
+			if !prune {
+				name = "states7keep-unpruned/" + bs + "xs512"
+			}
+			b.Run(name, func(b *testing.B) {
+				pruneLastBlock = prune
+				defer func() { pruneLastBlock = true }()
+				benchModel(b, m, batch, 512, Request{Hooks: []string{ResidPost(7)}, Positions: keep}, 8, false)
+			})
+		}
 		b.Run("full/"+bs+"xs512", func(b *testing.B) {
 			benchModel(b, m, batch, 512, Request{Hooks: []string{HookTokenLogProb, HookTokenEntropy}}, L, true)
 		})

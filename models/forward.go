@@ -14,12 +14,22 @@ const int32Type = dtypes.Int32
 
 // block is one pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)).
 // x: [batch, seq, d]; returns [batch, seq, d] and the attention captures that want asks for.
-func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant) (*Node, attnCaptures) {
-	a, caps := selfAttention(cfg, scope.In("attn"), norm(cfg, scope.In("attn_norm"), x), rope, want)
+// With keep ([batch, P] int32 positions, nil for all) only those positions leave the block: the
+// attention still reads every position, but its output projection, the residual and the MLP run
+// on the kept rows alone, returning [batch, P, d] (the last block of a states pass).
+func block(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want attnWant, keep *Node) (*Node, attnCaptures) {
+	a, caps := selfAttention(cfg, scope.In("attn"), norm(cfg, scope.In("attn_norm"), x), rope, want, keep)
+	if keep != nil {
+		x = gatherPositions(x, keep)
+	}
 	x = Add(x, a)
 	x = Add(x, mlp(cfg, scope.In("mlp"), norm(cfg, scope.In("mlp_norm"), x)))
 	return x, caps
 }
+
+// pruneLastBlock lets a states pass with Positions run its last block on the kept rows (block's
+// keep); benchmarks turn it off to measure the full block beside it.
+var pruneLastBlock = true
 
 // embed looks up token embeddings (plus learned positions for GPT-2).
 // ids: [batch, seq] int32; returns x: [batch, seq, d] and the token table [vocab, d].
@@ -44,12 +54,15 @@ func forward(cfg *Config, scope *model.Scope, ids, start, pos *Node, p *plan) ma
 	g := ids.Graph()
 	seq := ids.Shape().Dim(1)
 	out := make(map[string]*Node, len(p.hooks))
+	// The last block of a pass that keeps some positions and computes no head gives its
+	// resid_post at those positions only (block's keep).
+	pruneLast := pos != nil && !p.needsHead && pruneLastBlock
 	defer func() {
 		if pos == nil {
 			return
 		}
 		for _, h := range p.hooks {
-			if h.perTokenState() {
+			if h.perTokenState() && !(pruneLast && h.Name == ResidPost(p.lastLayer)) {
 				out[h.Name] = gatherPositions(out[h.Name], pos)
 			}
 		}
@@ -70,8 +83,12 @@ func forward(cfg *Config, scope *model.Scope, ids, start, pos *Node, p *plan) ma
 		if p.lookbackAt[l] {
 			want.start = start
 		}
+		var keep *Node
+		if pruneLast && l == p.lastLayer {
+			keep = pos
+		}
 		var caps attnCaptures
-		x, caps = block(cfg, scope.In("layer_%d", l), x, rope, want)
+		x, caps = block(cfg, scope.In("layer_%d", l), x, rope, want, keep)
 		if caps.pattern != nil {
 			out[AttnPattern(l)] = caps.pattern
 		}

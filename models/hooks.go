@@ -122,6 +122,9 @@ func (p *plan) withPositions(n int) *plan {
 	q := *p
 	q.keepPositions = n
 	q.key = fmt.Sprintf("%s|keep%d", p.key, n)
+	if !pruneLastBlock { // another graph (benchmarks)
+		q.key += "|unpruned"
+	}
 	return &q
 }
 

@@ -14,7 +14,9 @@
 // decoder rows are random unit vectors (Seed) and the encoder starts as their transpose. The
 // TopK threshold is found in the graph by bisection on float32 bit patterns (31 halvings, exact):
 // GoMLX's Sort-based TopK runs a closure per comparison on the pure-Go backend and is thousands
-// of times slower than the SAE's matmuls.
+// of times slower than the SAE's matmuls. On the pure-Go backend training finds the thresholds
+// on the host instead (a quickselect per row over the step's pre-activations, hostkth.go): the
+// same masks and weights, byte for byte, and 14 % more lines/s at 2048 latents.
 //
 // # Loss
 //

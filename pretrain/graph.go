@@ -46,6 +46,9 @@ type shape struct {
 	dim, latents, k, auxK int
 	tied, inputNorm       bool
 	batchTopK             bool // keep a batch's k × rows largest latents (Config.Activation)
+	// hostKth: the step graph takes its TopK thresholds as inputs (found on the host from
+	// preGraph's output, hostkth.go) instead of bisecting for them.
+	hostKth bool
 }
 
 // trainable lists the store paths of the trained variables.
@@ -118,7 +121,12 @@ func topK(v *Node, k int) *Node {
 	if k >= v.Shape().Dim(-1) {
 		return v
 	}
-	thr := kthLargest(v, k)                                                  // [batch, 1]
+	return keepFrom(v, kthLargest(v, k))
+}
+
+// keepFrom keeps the positive values at or above the threshold, zeroing the rest.
+// v: [batch, n], values >= 0; thr: [batch, 1] or [1, 1]; returns [batch, n].
+func keepFrom(v, thr *Node) *Node {
 	keep := LogicalAnd(GreaterOrEqual(v, thr), GreaterThan(v, ZerosLike(v))) // [batch, n]
 	return Where(keep, v, ZerosLike(v))
 }
@@ -131,8 +139,7 @@ func batchTopK(v, rowW *Node, k int) *Node {
 	vm := Mul(v, InsertAxes(rowW, -1))                         // [batch, n]
 	kk := MulScalar(ReduceAllSum(rowW), float64(k))            // scalar
 	thr := InsertAxes(kthLargestN(Reshape(vm, 1, b*n), kk), 0) // [1, 1]
-	keep := LogicalAnd(GreaterOrEqual(vm, Reshape(thr, 1, 1)), GreaterThan(vm, ZerosLike(vm)))
-	return Where(keep, vm, ZerosLike(vm))
+	return keepFrom(vm, Reshape(thr, 1, 1))
 }
 
 // thresholdVar is BatchTopK's inference threshold variable ([1], in the stats scope).
@@ -143,9 +150,17 @@ func thresholdVar(scope *model.Scope) *model.Variable {
 // encode is the SAE's encoder on (normalised) inputs. xn: [batch, dim]; returns the
 // pre-activations and the latents z = TopK(ReLU(pre)), both [batch, latents]. A BatchTopK SAE
 // keeps, in training (rowW: [batch] real-row weights), the batch's k × rows largest; at
-// inference (rowW nil) the values at or above its threshold (SAEConfig.Threshold).
-func encode(s shape, scope *model.Scope, xn, rowW *Node) (pre, z *Node) {
+// inference (rowW nil) the values at or above its threshold (SAEConfig.Threshold). thr, when
+// not nil ([batch, 1]: the host's thresholds, shape.hostKth), replaces the search for them.
+func encode(s shape, scope *model.Scope, xn, rowW, thr *Node) (pre, z *Node) {
 	pre = preActivations(s, scope, xn)
+	if thr != nil {
+		r := relu(pre)
+		if s.batchTopK {
+			r = Mul(r, InsertAxes(rowW, -1))
+		}
+		return pre, keepFrom(r, thr)
+	}
 	if !s.batchTopK {
 		return pre, topK(relu(pre), s.k)
 	}
@@ -176,7 +191,7 @@ func prepare(s shape, x *Node) *Node {
 
 // encodeGraph is the inference encoder. x: [batch, dim] raw states; returns z: [batch, latents].
 func encodeGraph(s shape, scope *model.Scope, x *Node) *Node {
-	_, z := encode(s, scope, prepare(s, x), nil)
+	_, z := encode(s, scope, prepare(s, x), nil, nil)
 	return z
 }
 
@@ -212,8 +227,22 @@ const (
 //	x: [batch, dim] raw states; rowW: [batch] 1 for real rows, 0 for padding;
 //	pa, pb: [batch] int32 row indices of the contrastive pairs; pw: [batch] 1 for real pairs;
 //	lr, t (1-based step for Adam's bias correction), cw (contrast weight, 0 in the cold start):
-//	float32 scalars.
+//	float32 scalars;
+//	with shape.hostKth: thr [batch, 1] the TopK thresholds (batchTopK: the batch's in every row)
+//	and thrAux [batch, 1] AuxK's over the dead latents (unused without AuxK).
 const numStepInputs = 8
+
+// preGraph is what the host needs to find the step's TopK thresholds (shape.hostKth): ReLU of
+// the pre-activations, computed by the same ops as in stepGraph, and the latents dead before
+// the step (1 or 0). x: [batch, dim]; returns [batch, latents] and [latents].
+func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (r, dead *Node) {
+	g := x.Graph()
+	scope.SetTraining(g, true) // read the variables as parameters, as the step does
+	r = relu(preActivations(s, scope.In(scopeSAE), prepare(s, x)))
+	since := scope.Store().GetVariable(statsPath(varSince)).NodeValue(g) // [latents]
+	dead = ConvertDType(GreaterOrEqual(since, Scalar(g, dtypes.Float32, float64(cfg.DeadAfterLines))), dtypes.Float32)
+	return r, dead
+}
 
 // stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
 // latents + cw · contrastive hinge; gradients are clipped by global norm, the decoder's gradient
@@ -221,6 +250,10 @@ const numStepInputs = 8
 // the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...).
 func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	x, rowW, pa, pb, pw, lr, t, cw := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
+	var thr, thrAux *Node
+	if s.hostKth {
+		thr, thrAux = in[numStepInputs], in[numStepInputs+1]
+	}
 	g := x.Graph()
 	scope.SetTraining(g, true) // variables as parameters, never as baked-in constants
 	store := scope.Store()
@@ -228,9 +261,9 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	f32 := func(v float64) *Node { return Scalar(g, dtypes.Float32, v) }
 	one := f32(1)
 
-	xn := prepare(s, x)                // [batch, dim]
-	pre, z := encode(s, sae, xn, rowW) // [batch, latents] x2
-	xHat := decode(s, sae, z)          // [batch, dim]
+	xn := prepare(s, x)                     // [batch, dim]
+	pre, z := encode(s, sae, xn, rowW, thr) // [batch, latents] x2
+	xHat := decode(s, sae, z)               // [batch, dim]
 	sse, variance := weightedSSE(xHat, xn, rowW)
 	nmse := Div(sse, Max(variance, f32(1e-12)))
 	loss := nmse
@@ -252,7 +285,12 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	if s.auxK > 0 && cfg.AuxKCoef > 0 {
 		deadMask := InsertAxes(ConvertDType(deadBefore, dtypes.Float32), 0) // [1, latents]
 		deadPre := Mul(relu(pre), deadMask)                                 // [batch, latents]
-		zAux := topK(deadPre, min(s.auxK, s.latents))
+		var zAux *Node
+		if thrAux != nil {
+			zAux = keepFrom(deadPre, thrAux)
+		} else {
+			zAux = topK(deadPre, min(s.auxK, s.latents))
+		}
 		wDec := f32Var(sae, varWDec, s.latents, s.dim).NodeValue(g)
 		resid := StopGradient(Sub(xn, xHat)) // [batch, dim]
 		aSSE, aVar := weightedSSE(MatMul(zAux, wDec), resid, rowW)

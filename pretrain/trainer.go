@@ -105,8 +105,13 @@ type trainer struct {
 	// multiplied by 0 (its gradients are exact zeros), so skipping its TopK and decoder matmul
 	// leaves every weight the same. nil when AuxK is off.
 	execNoAux *model.Exec
-	deadNow   bool // some latent is dead before the next step (from the last step's counter)
-	progress  io.Writer
+	// preExec computes what the host finds the TopK thresholds from (preGraph); nil unless
+	// shape.hostKth.
+	preExec  *model.Exec
+	deadNow  bool // some latent is dead before the next step (from the last step's counter)
+	thr      []float32
+	thrAux   []float32
+	progress io.Writer
 	// afterStep, when set (tests), runs after every step.
 	afterStep func(step int)
 
@@ -153,7 +158,7 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	}
 	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
 		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm,
-			batchTopK: cfg.Activation == ActivationBatchTopK}}
+			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend)}}
 	t.st.Config = t.configKey()
 	if err := t.initVariables(); err != nil {
 		return nil, false, err
@@ -172,6 +177,15 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("pretrain: %w", err)
+	}
+	if t.s.hostKth {
+		t.preExec, err = model.NewExec(backend, t.store, func(scope *model.Scope, x *Node) (*Node, *Node) {
+			return preGraph(t.s, cfg, scope, x)
+		})
+		if err != nil {
+			return nil, false, fmt.Errorf("pretrain: %w", err)
+		}
+		t.thr, t.thrAux = make([]float32, cfg.BatchSize), make([]float32, cfg.BatchSize)
 	}
 	if t.s.auxK > 0 && cfg.AuxKCoef > 0 && !alwaysAuxK {
 		noAux := t.s
@@ -384,16 +398,24 @@ func (t *trainer) stepOn(bt *batch) error {
 	}
 	lr := cfg.LRAt(t.st.Step)
 	exec := t.exec
+	withAux := t.s.auxK > 0 && cfg.AuxKCoef > 0
 	if t.execNoAux != nil && !t.deadNow {
-		exec = t.execNoAux
+		exec, withAux = t.execNoAux, false
 	}
-	outs, err := exec.Call(
+	args := []any{
 		tensors.FromFlatDataAndDimensions(bt.x, B, d),
 		tensors.FromFlatDataAndDimensions(rowW, B),
 		tensors.FromFlatDataAndDimensions(bt.pa, B),
 		tensors.FromFlatDataAndDimensions(bt.pb, B),
 		tensors.FromFlatDataAndDimensions(bt.pw, B),
-		float32(lr), float32(t.st.Step+1), float32(cw))
+		float32(lr), float32(t.st.Step + 1), float32(cw)}
+	if t.s.hostKth {
+		if err := t.thresholds(args[0].(*tensors.Tensor), rowW, withAux); err != nil {
+			return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
+		}
+		args = append(args, tensors.FromFlatDataAndDimensions(t.thr, B, 1), tensors.FromFlatDataAndDimensions(t.thrAux, B, 1))
+	}
+	outs, err := exec.Call(args...)
 	if err != nil {
 		return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
 	}
