@@ -226,6 +226,9 @@ func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, af
 	if t.execNoAux != nil {
 		defer t.execNoAux.Finalize()
 	}
+	if t.preExec != nil {
+		defer t.preExec.Finalize()
+	}
 	t.afterStep = afterStep
 	backend := t.backend
 	if progress != nil {
