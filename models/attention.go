@@ -3,7 +3,6 @@ package models
 import (
 	"math"
 	"os"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/nn"
@@ -119,7 +118,7 @@ const FusedAttentionEnv = "PTTRUST_FUSED_ATTENTION"
 
 // useFusedAttention says whether attention may use the backend's fused kernel.
 func useFusedAttention(g *Graph) bool {
-	if !strings.HasPrefix(strings.ToLower(g.Backend().Name()), "go") { // the pure-Go backend: "Go Backend"
+	if !IsPureGo(g.Backend()) {
 		return true
 	}
 	return os.Getenv(FusedAttentionEnv) == "1"

@@ -58,6 +58,12 @@ type BackendSpec struct {
 	Options []string `json:"options,omitempty"`
 }
 
+// IsPureGo reports whether a backend is GoMLX's pure-Go one (its name is "Go Backend" or, in
+// later versions, "Go Portable Compute Backend"): the code paths tuned for its costs check it.
+func IsPureGo(backend compute.Backend) bool {
+	return strings.HasPrefix(strings.ToLower(backend.Name()), "go")
+}
+
 // IsXLA reports whether the spec asks for go-xla's backend.
 func (s BackendSpec) IsXLA() bool { return s.Name == XLABackend }
 

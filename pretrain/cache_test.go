@@ -3,8 +3,6 @@ package pretrain
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,9 +61,7 @@ func TestTrainSameWithCache(t *testing.T) {
 		cfg.Latents, cfg.K, cfg.Epochs, cfg.ColdStartEpochs, cfg.BatchSize, cfg.ShuffleBuffer, cfg.EvalEvery = 32, 4, 3, 1, 16, 64, 2
 		_, err := Train(context.Background(), cfg, nil)
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(cfg.OutDir, "sae.safetensors"))
-		require.NoError(t, err)
-		files = append(files, b)
+		files = append(files, saeBytes(t, cfg.OutDir))
 	}
 	require.Equal(t, files[0], files[1])
 	require.Equal(t, files[0], files[2])

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -174,4 +176,12 @@ func meanPairDistance(s *SAE, items []Item) float64 {
 		sum += LatentDistance(s.Encode(it.Line), s.Encode(it.Mutants[0]))
 	}
 	return sum / float64(len(items))
+}
+
+// saeBytes is the weights file of the SAE trained into outDir.
+func saeBytes(t *testing.T, outDir string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(outDir, WeightsFile))
+	require.NoError(t, err)
+	return b
 }

@@ -3,11 +3,11 @@ package pretrain
 import (
 	"math"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/pttrust/pttrust/models"
 )
 
 // TopK thresholds computed on the host. On the pure-Go backend the graph's bisection
@@ -22,7 +22,8 @@ import (
 // kthLargestHost is kthLargest for one row: the k-th largest positive value of row, or 0 when
 // fewer than k values are positive (v >= 0 and v > 0 then keep every positive value, as the
 // graph's threshold in [0, smallest positive] does); +Inf when k <= 0 (keep nothing). scratch
-// needs room for len(row) values; row is not modified.
+// needs room for len(row) values; it may be row itself, whose positives are then gathered in
+// place (row is otherwise not modified).
 func kthLargestHost(row []float32, k int, scratch []float32) float32 {
 	if k <= 0 {
 		return float32(math.Inf(1))
@@ -121,7 +122,7 @@ func batchThreshold(v []float32, rows, n, k int, rowW []float32) float32 {
 			vm = append(vm, x*rowW[r])
 		}
 	}
-	return kthLargestHost(vm, k*real, make([]float32, len(vm)))
+	return kthLargestHost(vm, k*real, vm)
 }
 
 // inGraphKth, set by tests, makes the pure-Go backend bisect for the TopK thresholds in the step
@@ -129,10 +130,10 @@ func batchThreshold(v []float32, rows, n, k int, rowW []float32) float32 {
 var inGraphKth bool
 
 // hostKthOn says whether the step's TopK thresholds are found on the host: on the pure-Go
-// backend, where the graph's bisection is a large share of the step (its name is "Go Backend");
-// an accelerator keeps the search in the graph rather than copy the pre-activations out.
+// backend, where the graph's bisection is a large share of the step; an accelerator keeps the
+// search in the graph rather than copy the pre-activations out.
 func hostKthOn(backend compute.Backend) bool {
-	return !inGraphKth && strings.HasPrefix(strings.ToLower(backend.Name()), "go")
+	return !inGraphKth && models.IsPureGo(backend)
 }
 
 // thresholds finds the step's TopK thresholds on the host (shape.hostKth) into t.thr and, when

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,9 +65,7 @@ func TestHostThresholdsTrainSameSAE(t *testing.T) {
 		cfg.Activation = activation
 		res, err := TrainOn(context.Background(), cfg, &SliceSource{Items: items}, nil)
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(cfg.OutDir, "sae.safetensors"))
-		require.NoError(t, err)
-		return b, res
+		return saeBytes(t, cfg.OutDir), res
 	}
 	for _, act := range []string{ActivationTopK, ActivationBatchTopK} {
 		host, hRes := run(false, act)

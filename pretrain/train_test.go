@@ -2,8 +2,6 @@ package pretrain
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -99,9 +97,7 @@ func TestAuxKSkippedWhileNoneDead(t *testing.T) {
 		cfg.DeadAfterLines, cfg.AuxK, cfg.AuxKCoef = deadAfter, 32, 1
 		res, err := TrainOn(context.Background(), cfg, &SliceSource{Items: items}, nil)
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(cfg.OutDir, "sae.safetensors"))
-		require.NoError(t, err)
-		return b, res
+		return saeBytes(t, cfg.OutDir), res
 	}
 	for _, deadAfter := range []int{1024, 1 << 30} {
 		skip, sRes := run(false, deadAfter)
