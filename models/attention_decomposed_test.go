@@ -39,7 +39,7 @@ func TestDecomposedAttentionMatchesCore(t *testing.T) {
 				if tc.window > 0 {
 					mask = slidingWindowMask(q.Graph(), seq, tc.window)
 				}
-				o, p := decomposedAttention(q, k, v, mask, scale)
+				o, p := decomposedAttention(q, k, v, nil, mask, scale)
 				opts := attention.CoreOptions{Scale: scale, WantCoefficients: true, AttentionMask: mask, UseCausalMask: mask == nil}
 				ro, rp := attention.Core(q, k, v, attention.LayoutBSHD, opts)
 				rp = TransposeAllAxes(rp, 0, 2, 1, 3) // [batch, heads, seq, seq]
