@@ -34,7 +34,7 @@ func decomposedAttention(q, k, v *Node, rope *rotary, mask *Node, scale float64)
 	if rope != nil {
 		qh, kh = rope.applyBHSD(qh), rope.applyBHSD(kh)
 	}
-	var allowed *Node                             // [1, 1, seq, seq]
+	var allowed *Node // [1, 1, seq, seq]
 	if mask == nil {
 		allowed = Reshape(LowerTriangular(g, seq), 1, 1, seq, seq)
 	} else {
