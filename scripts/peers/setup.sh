@@ -5,7 +5,7 @@
 #   PY=$(bash scripts/peers/setup.sh)
 # Torch: the CPU-only wheel index is used when it answers, else PyPI's default wheel (it also
 # pulls CUDA libraries, unused here). llama.cpp is built for this machine's CPU
-# (GGML_NATIVE, as a user building it would).
+# (GGML_NATIVE, as a user building it would; without AMX, below).
 # Cache: $PTTRUST_PYPEERS, else ${PTTRUST_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pttrust}/pypeers.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,4 +16,11 @@ if [[ ! -f $env/.requirements.sha256 ]] && curl -fsS -m 10 -o /dev/null "$cpu/to
   extra=(--extra-index-url "$cpu")
 fi
 source "$here/../lib/venv.sh"
-CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=ON"} ensure_venv "$env" "$here/requirements.txt" "${extra[@]}"
+# On CPUs with AMX (Sapphire Rapids and later) a native build routes Q4_1 matmuls through ggml's
+# AMX backend, which segfaults in the first prompt eval on these machines (as in
+# ggml-org/llama.cpp#20824): there the build names this CPU's other ISA extensions instead.
+native="-DGGML_NATIVE=ON"
+if grep -qw amx_int8 /proc/cpuinfo 2>/dev/null; then
+  native="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON"
+fi
+CMAKE_ARGS=${CMAKE_ARGS:-$native} ensure_venv "$env" "$here/requirements.txt" "${extra[@]}"

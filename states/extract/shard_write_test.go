@@ -87,3 +87,23 @@ func TestColumnarSameBytes(t *testing.T) {
 		require.Equal(t, rows, got, "%d hooks: rows read back", nh)
 	}
 }
+
+// BenchmarkShardRead reads back the shard of BenchmarkShardWrite with the shard reader (SHA-256
+// check, every row decoded); MB/s counts the file's bytes.
+func BenchmarkShardRead(b *testing.B) {
+	rows := benchRows(2112, 576, 1)
+	hooks := []string{"blocks.7.resid_post"}
+	columns := []string{StateColumn(hooks[0])}
+	path := filepath.Join(b.TempDir(), ShardName(0))
+	sum, size, err := writeShard(path, columns, hooks, rows)
+	require.NoError(b, err)
+	info := ShardInfo{File: ShardName(0), Rows: len(rows), SHA256: sum, Bytes: size}
+	t := rowType(columns)
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		require.NoError(b, scanShard(path, info, t, 1, func(r Row) error { n += len(r.States[0]); return nil }))
+		require.Equal(b, len(rows)*576, n)
+	}
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
