@@ -45,6 +45,9 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want 
 	q = Reshape(q, batch, seq, h, hd)   // [batch, seq, heads, headDim]
 	k = Reshape(k, batch, seq, kvh, hd) // [batch, seq, kvHeads, headDim]
 	v = Reshape(v, batch, seq, kvh, hd)
+	if rope != nil {
+		q, k = rope.apply(q), rope.apply(k)
+	}
 
 	scale := 1 / math.Sqrt(float64(hd))
 	var mask *Node // [1, seq, 1, seq] boolean, nil for plain causal attention
@@ -57,18 +60,15 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want 
 	decomposed := want.pattern || !useFusedAttention(x.Graph())
 	var o *Node // [batch, seq, heads, headDim]
 	if decomposed {
-		var coef *Node // [batch, heads, seq, seq]
-		o, coef = decomposedAttention(q, k, v, rope, mask, scale)
+		var coef *Node // [batch, kvHeads, seq, group, seq]
+		o, coef = decomposedAttention(q, k, v, mask, scale)
 		if want.pattern {
-			caps.pattern = coef
+			caps.pattern = headsFirst(coef)
 		}
 		if want.start != nil {
 			caps.lookback = lookbackFromPattern(coef, want.start)
 		}
 	} else {
-		if rope != nil {
-			q, k = rope.apply(q), rope.apply(k)
-		}
 		opts := attention.CoreOptions{Scale: scale, AttentionMask: mask, UseCausalMask: mask == nil}
 		o, _ = attention.Core(q, k, v, attention.LayoutBSHD, opts)
 		if want.start != nil {

@@ -7,49 +7,49 @@ import (
 )
 
 // decomposedAttention is causal attention as two matmuls around a masked softmax, for backends
-// without a fast fused kernel (the pure-Go one). Two choices make it cheaper than GoMLX's
-// decomposed attention.Core on the same backend:
-//   - heads before positions: the scores come out of the query-key matmul in the layout the
-//     softmax and the second matmul read, where the BSHD layout transposes the
-//     [batch, seq, heads, seq] scores into and out of it; only q, k, v and the output are
+// without a fast fused kernel (the pure-Go one). It computes what GoMLX's decomposed
+// attention.Core (BSHD layout) computes, bit for bit, with fewer passes over the scores:
+//   - the scores stay in the layout the query-key matmul makes ([batch, kvHeads, seq, group,
+//     seq]), which the softmax and the second matmul read as they are, where the BSHD path
+//     transposes them into [batch, seq, heads, seq] and back; only q, k, v and the output are
 //     transposed, a fraction of the scores' size whenever seq > headDim;
-//   - RoPE applied after that transpose, where its [seq, headDim] tables broadcast over the
-//     leading axes (the backend's vectorised case) rather than over the heads between them;
-//   - the mask applied once, as -Inf before an ordinary softmax (exp(-Inf) is 0, so the sums and
-//     quotients are those of a masked softmax), where MaskedSoftmax selects on the mask four
-//     times over the scores.
+//   - the mask is applied once, as -Inf before an ordinary softmax (exp(-Inf) is 0, so the sums
+//     and quotients are those of a masked softmax), where MaskedSoftmax selects four times.
 //
-// The values are attention.Core's to float32 rounding (TestDecomposedAttentionMatchesCore), and
-// bit for bit wherever the backend runs both layouts' matmuls through the same kernel: the
-// shards of SmolLM2 and of the tinycoder (states, lookback ratios, log-probs) were compared.
+// The query rows keep attention.Core's order (position, then group): laid out the other way the
+// backend's matmul rounds some scores differently (TestDecomposedAttentionMatchesCore).
+//
 // q: [batch, seq, heads, headDim]; k, v: [batch, seq, kvHeads, headDim] (heads a multiple of
-// kvHeads), before RoPE; rope: nil for none; mask: [1, seq, 1, seq] boolean or nil for causal. Returns the output
-// [batch, seq, heads, headDim] and the probabilities [batch, heads, seq, seq].
-func decomposedAttention(q, k, v *Node, rope *rotary, mask *Node, scale float64) (out, coef *Node) {
+// kvHeads); mask: [1, seq, 1, seq] boolean or nil for causal. Returns the output
+// [batch, seq, heads, headDim] and the probabilities [batch, kvHeads, seq, group, seq]
+// (headsFirst lays them out per head).
+func decomposedAttention(q, k, v, mask *Node, scale float64) (out, coef *Node) {
 	g := q.Graph()
 	batch, seq, h, hd := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2), q.Shape().Dim(3)
 	kvh := k.Shape().Dim(2)
-	toBHSD := func(x *Node) *Node { return TransposeAllAxes(x, 0, 2, 1, 3) }
-	qh, kh, vh := toBHSD(q), toBHSD(k), toBHSD(v) // [batch, heads or kvHeads, seq, headDim]
-	if rope != nil {
-		qh, kh = rope.applyBHSD(qh), rope.applyBHSD(kh)
-	}
-	var allowed *Node // [1, 1, seq, seq]
+	grp := h / kvh
+	// [batch, kvHeads, seq, group, headDim]: the query rows in attention.Core's order (position,
+	// then group), so that every score goes through the same matmul kernel path as there.
+	qh := TransposeAllAxes(Reshape(q, batch, seq, kvh, grp, hd), 0, 2, 1, 3, 4)
+	kh, vh := TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [batch, kvHeads, seq, headDim]
+	var allowed *Node                                                          // [1, 1, seq, 1, seq]
 	if mask == nil {
-		allowed = Reshape(LowerTriangular(g, seq), 1, 1, seq, seq)
+		allowed = Reshape(LowerTriangular(g, seq), 1, 1, seq, 1, seq)
 	} else {
-		allowed = Reshape(mask, 1, 1, seq, seq)
+		allowed = Reshape(mask, 1, 1, seq, 1, seq)
 	}
-	scoreEq, outEq := "bhqd,bhkd->bhqk", "bhqk,bhkd->bhqd"
-	if h != kvh { // grouped-query heads: [batch, kvHeads, group, seq, ...], kvHeads a batch axis
-		qh = Reshape(qh, batch, kvh, h/kvh, seq, hd)
-		allowed = InsertAxes(allowed, 2)
-		scoreEq, outEq = "bhgqd,bhkd->bhgqk", "bhgqk,bhkd->bhgqd"
-	}
-	scores := MulScalar(Einsum(scoreEq, qh, kh), scale) // [batch, (kv)heads, (group,) seq, seq]
+	scores := MulScalar(Einsum("bhqgd,bhkd->bhqgk", qh, kh), scale) // [batch, kvHeads, seq, group, seq]
 	scores = Where(allowed, scores, Scalar(g, scores.DType(), math.Inf(-1)))
 	e := Exp(Sub(scores, StopGradient(ReduceAndKeep(scores, ReduceMax, -1))))
 	p := Div(e, ReduceAndKeep(e, ReduceSum, -1))
-	o := Einsum(outEq, p, vh) // [batch, (kv)heads, (group,) seq, headDim]
-	return toBHSD(Reshape(o, batch, h, seq, hd)), Reshape(p, batch, h, seq, seq)
+	o := Einsum("bhqgk,bhkd->bhqgd", p, vh) // [batch, kvHeads, seq, group, headDim]
+	out = Reshape(TransposeAllAxes(o, 0, 2, 1, 3, 4), batch, seq, h, hd)
+	return out, p
+}
+
+// headsFirst lays decomposedAttention's probabilities out as [batch, heads, seq, seq].
+// p: [batch, kvHeads, seq, group, seq].
+func headsFirst(p *Node) *Node {
+	b, kvh, seq, grp := p.Shape().Dim(0), p.Shape().Dim(1), p.Shape().Dim(2), p.Shape().Dim(3)
+	return Reshape(TransposeAllAxes(p, 0, 1, 3, 2, 4), b, kvh*grp, seq, seq)
 }

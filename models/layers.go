@@ -106,8 +106,7 @@ func mlp(cfg *Config, scope *model.Scope, x *Node) *Node {
 
 // rotary holds the cos/sin tables of RoPE for one sequence length.
 type rotary struct {
-	cos, sin     *Node // [1, seq, 1, headDim]: BSHD layout
-	cosHS, sinHS *Node // [1, 1, seq, headDim]: BHSD layout
+	cos, sin *Node // [1, seq, 1, headDim]
 }
 
 // newRotary builds the tables with Hugging Face's "rotate half" layout: frequency i is used at
@@ -123,23 +122,14 @@ func newRotary(g *Graph, cfg *Config, seq int) *rotary {
 	freqs := Mul(pos, Reshape(Const(g, invFreq), 1, half)) // [seq, half]
 	emb := Concatenate([]*Node{freqs, freqs}, -1)          // [seq, headDim]
 	emb = Reshape(emb, 1, seq, 1, cfg.HeadDim)             // [1, seq, 1, headDim]
-	r := &rotary{cos: Cos(emb), sin: Sin(emb)}
-	r.cosHS, r.sinHS = Reshape(r.cos, 1, 1, seq, cfg.HeadDim), Reshape(r.sin, 1, 1, seq, cfg.HeadDim)
-	return r
+	return &rotary{cos: Cos(emb), sin: Sin(emb)}
 }
 
 // apply rotates x: [batch, seq, heads, headDim] -> same shape.
-func (r *rotary) apply(x *Node) *Node { return rotate(x, r.cos, r.sin) }
-
-// applyBHSD rotates x: [batch, heads, seq, headDim] -> same shape (the same values as apply's,
-// transposed).
-func (r *rotary) applyBHSD(x *Node) *Node { return rotate(x, r.cosHS, r.sinHS) }
-
-// rotate is x cos + rotate_half(x) sin. x: rank 4, headDim last; cos, sin broadcast to x.
-func rotate(x, cos, sin *Node) *Node {
+func (r *rotary) apply(x *Node) *Node {
 	half := x.Shape().Dim(-1) / 2
 	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
 	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
 	rot := Concatenate([]*Node{Neg(x2), x1}, -1)
-	return Add(Mul(x, cos), Mul(rot, sin))
+	return Add(Mul(x, r.cos), Mul(rot, r.sin))
 }

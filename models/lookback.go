@@ -11,13 +11,14 @@ import (
 // lookbackFromPattern reduces attention probabilities to the lookback mass: for each query
 // position, the mean over heads of the probability on keys before start. Used when the layer's
 // pattern is computed anyway.
-// coef: [batch, heads, seq, seq] (BHSD score layout); start: [batch, seq] int32; returns
-// [batch, seq].
+// coef: [batch, kvHeads, seq, group, seq] (decomposedAttention's layout); start: [batch, seq]
+// int32; returns [batch, seq].
 func lookbackFromPattern(coef, start *Node) *Node {
-	batch, seq, kv := coef.Shape().Dim(0), coef.Shape().Dim(2), coef.Shape().Dim(3)
-	before := Reshape(beforeMask(start, kv, 0), batch, 1, seq, kv)                     // [batch, 1, seq, kv]
-	mass := ReduceSum(Where(before, coef, ScalarZero(coef.Graph(), coef.DType())), -1) // [batch, heads, seq]
-	return ReduceMean(TransposeAllAxes(mass, 0, 2, 1), -1)                             // the mean over heads as a trailing reduction
+	batch, kvh, seq, grp, kv := coef.Shape().Dim(0), coef.Shape().Dim(1), coef.Shape().Dim(2), coef.Shape().Dim(3), coef.Shape().Dim(4)
+	before := Reshape(beforeMask(start, kv, 0), batch, 1, seq, 1, kv)                  // [batch, 1, seq, 1, kv]
+	mass := ReduceSum(Where(before, coef, ScalarZero(coef.Graph(), coef.DType())), -1) // [batch, kvHeads, seq, group]
+	mass = Reshape(TransposeAllAxes(mass, 0, 2, 1, 3), batch, seq, kvh*grp)            // [batch, seq, heads]
+	return ReduceMean(mass, -1)
 }
 
 // lookbackFromScores computes the lookback mass from queries and keys without materialising
