@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -32,60 +31,20 @@ func benchRows(n, d int, hooks int) []Row {
 }
 
 // BenchmarkShardWrite writes 2112 rows of one 576-wide state (the size of the peers' SmolLM2
-// shard) with the shard writer, through parquet-go's typed column writer (the default up to
-// maxColumnarStates hooks) and through the reflect row path (more hooks); MB/s counts the
-// file's bytes (the same file both ways).
+// shard) with the shard writer; MB/s counts the file's bytes.
 func BenchmarkShardWrite(b *testing.B) {
 	rows := benchRows(2112, 576, 1)
 	hooks := []string{"blocks.7.resid_post"}
 	columns := []string{StateColumn(hooks[0])}
-	for _, w := range []struct {
-		name  string
-		write shardWriteFunc
-	}{{"columnar", writeColumnar}, {"reflect", writeReflect}} {
-		b.Run(w.name, func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), ShardName(0))
-			var size int64
-			for range b.N {
-				var err error
-				if _, size, err = writeShardWith(path, columns, hooks, rows, w.write); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
-		})
-	}
-}
-
-// TestColumnarSameBytes: the typed column writer and the reflect row writer write the same
-// file, byte for byte, for 1 to maxColumnarStates hooks; writeShard takes the reflect path past
-// that, and every row reads back.
-func TestColumnarSameBytes(t *testing.T) {
-	for _, nh := range []int{1, 3, maxColumnarStates, maxColumnarStates + 2} {
-		rows := benchRows(600, 16, nh)
-		var hooks, columns []string
-		for i := range nh {
-			h := fmt.Sprintf("blocks.%d.resid_post", i)
-			hooks = append(hooks, h)
-			columns = append(columns, StateColumn(h))
+	path := filepath.Join(b.TempDir(), ShardName(0))
+	var size int64
+	for range b.N {
+		var err error
+		if _, size, err = writeShard(path, columns, hooks, rows); err != nil {
+			b.Fatal(err)
 		}
-		dir := t.TempDir()
-		pa, pb := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
-		a, na, err := writeShard(pa, columns, hooks, rows)
-		require.NoError(t, err)
-		b, nb, err := writeShardWith(pb, columns, hooks, rows, writeReflect)
-		require.NoError(t, err)
-		require.Equal(t, b, a, "%d hooks: SHA-256 of the default writer's file (%d bytes) vs the reflect writer's (%d bytes)", nh, na, nb)
-		if nh <= maxColumnarStates {
-			c, _, err := writeShardWith(pb, columns, hooks, rows, writeColumnar)
-			require.NoError(t, err)
-			require.Equal(t, b, c, "%d hooks: columnar vs reflect", nh)
-		}
-		var got []Row
-		require.NoError(t, scanShard(pa, ShardInfo{Rows: len(rows), SHA256: a, Bytes: na}, columns,
-			func(r Row) error { got = append(got, r); return nil }))
-		require.Equal(t, rows, got, "%d hooks: rows read back", nh)
 	}
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
 }
 
 // BenchmarkShardRead reads back the shard of BenchmarkShardWrite with the shard reader (SHA-256
