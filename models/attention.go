@@ -58,20 +58,15 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want 
 	// pattern is asked for, or the decomposed path is used); otherwise from a separate score pass,
 	// leaving the output to the fused kernel.
 	decomposed := want.pattern || !useFusedAttention(x.Graph())
-	var o *Node // [batch, seq, heads, headDim]
-	if decomposed {
-		var coef *Node // [batch, kvHeads, seq, group, seq]
-		o, coef = decomposedAttention(q, k, v, mask, scale)
-		if want.pattern {
-			caps.pattern = headsFirst(coef)
-		}
-		if want.start != nil {
+	opts := attention.CoreOptions{Scale: scale, WantCoefficients: decomposed, AttentionMask: mask, UseCausalMask: mask == nil}
+	o, coef := attention.Core(q, k, v, attention.LayoutBSHD, opts) // o: [batch, seq, heads, headDim]
+	if want.pattern {
+		caps.pattern = TransposeAllAxes(coef, 0, 2, 1, 3) // [batch, seq, heads, seq] -> [batch, heads, seq, seq]
+	}
+	if want.start != nil {
+		if decomposed {
 			caps.lookback = lookbackFromPattern(coef, want.start)
-		}
-	} else {
-		opts := attention.CoreOptions{Scale: scale, AttentionMask: mask, UseCausalMask: mask == nil}
-		o, _ = attention.Core(q, k, v, attention.LayoutBSHD, opts)
-		if want.start != nil {
+		} else {
 			caps.lookback = lookbackFromScores(q, k, want.start, mask, scale)
 		}
 	}

@@ -11,13 +11,12 @@ import (
 // lookbackFromPattern reduces attention probabilities to the lookback mass: for each query
 // position, the mean over heads of the probability on keys before start. Used when the layer's
 // pattern is computed anyway.
-// coef: [batch, kvHeads, seq, group, seq] (decomposedAttention's layout); start: [batch, seq]
-// int32; returns [batch, seq].
+// coef: [batch, seq, heads, seq] (BSHD score layout); start: [batch, seq] int32; returns
+// [batch, seq].
 func lookbackFromPattern(coef, start *Node) *Node {
-	batch, kvh, seq, grp, kv := coef.Shape().Dim(0), coef.Shape().Dim(1), coef.Shape().Dim(2), coef.Shape().Dim(3), coef.Shape().Dim(4)
-	before := Reshape(beforeMask(start, kv, 0), batch, 1, seq, 1, kv)                  // [batch, 1, seq, 1, kv]
-	mass := ReduceSum(Where(before, coef, ScalarZero(coef.Graph(), coef.DType())), -1) // [batch, kvHeads, seq, group]
-	mass = Reshape(TransposeAllAxes(mass, 0, 2, 1, 3), batch, seq, kvh*grp)            // [batch, seq, heads]
+	kv := coef.Shape().Dim(3)
+	before := beforeMask(start, kv, 1)                                                 // [batch, seq, 1, kv]
+	mass := ReduceSum(Where(before, coef, ScalarZero(coef.Graph(), coef.DType())), -1) // [batch, seq, heads]
 	return ReduceMean(mass, -1)
 }
 
