@@ -190,10 +190,9 @@ func BenchmarkPeerShard(b *testing.B) {
 		report(b)
 	})
 	b.Run("read", func(b *testing.B) {
-		t := rowType(columns)
 		for range b.N {
 			n := 0
-			if err := scanShard(path, info, t, 1, func(r Row) error { n += len(r.States[0]); return nil }); err != nil {
+			if err := scanShard(path, info, columns, func(r Row) error { n += len(r.States[0]); return nil }); err != nil {
 				b.Fatal(err)
 			}
 			if n != len(all)*len(all[0].States[0]) {

@@ -40,9 +40,8 @@ func ScanRows(dir string, hooks []string, fn func(shard int, r Row) error) error
 		}
 		columns[i] = StateColumn(h)
 	}
-	t := rowType(columns)
 	for i, sh := range man.Shards {
-		if err := scanShard(filepath.Join(dir, sh.File), sh, t, len(columns), func(r Row) error { return fn(i, r) }); err != nil {
+		if err := scanShard(filepath.Join(dir, sh.File), sh, columns, func(r Row) error { return fn(i, r) }); err != nil {
 			return err
 		}
 	}
@@ -59,8 +58,11 @@ func ReadRows(dir string, hooks []string) ([]Row, error) {
 	return rows, err
 }
 
-// scanShard decodes one shard into rows of type t (rowType) and hands them to fn as Rows.
-func scanShard(path string, sh ShardInfo, t reflect.Type, nStates int, fn func(Row) error) (err error) {
+// scanShard decodes one shard and hands its rows to fn, Row.States[j] the vector of columns[j]:
+// the state columns column by column (stateColumns), the fixed columns through parquet-go's row
+// reader. The state vectors of a row group share one backing array per column, each capped at
+// its end.
+func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) (err error) {
 	defer func() {
 		// parquet-go panics on some corruptions instead of returning an error.
 		if r := recover(); r != nil {
@@ -95,13 +97,16 @@ func scanShard(path string, sh ShardInfo, t reflect.Type, nStates int, fn func(R
 	if err != nil {
 		return fmt.Errorf("states %s: not a readable Parquet file: %w", path, err)
 	}
-	schema := parquet.SchemaOf(reflect.New(t).Interface())
-	rd := parquet.NewReader(pf, schema)
+	t := rowType(nil) // the fixed columns
+	rd := parquet.NewReader(pf, parquet.SchemaOf(reflect.New(t).Interface()))
 	defer rd.Close()
-	nFixed := t.NumField() - nStates
 	base := reflect.TypeOf(Row{})
 	v := reflect.New(t)
 	e := v.Elem()
+	// The state columns are decoded a row group at a time (stateColumns) as the rows reach it.
+	groups := pf.RowGroups()
+	var states [][][]float32
+	gi, at, groupRows := -1, 0, 0
 	n := 0
 	for {
 		e.SetZero()
@@ -121,10 +126,25 @@ func scanShard(path string, sh ShardInfo, t reflect.Type, nStates int, fn func(R
 			rv.Field(j).Set(e.Field(k))
 			k++
 		}
-		r.States = make([][]float32, nStates)
-		for j := range nStates {
-			r.States[j] = e.Field(nFixed + j).Interface().([]float32)
+		for at == groupRows { // the next row group's state vectors
+			if gi++; gi >= len(groups) {
+				return fmt.Errorf("states %s: row %d has no state vectors", path, n)
+			}
+			if states, err = stateColumns(pf.Schema(), groups[gi], columns); err != nil {
+				return fmt.Errorf("states %s: row group %d: %w", path, gi, err)
+			}
+			at, groupRows = 0, int(groups[gi].NumRows())
+			for j, c := range columns {
+				if len(states[j]) != groupRows {
+					return fmt.Errorf("states %s: row group %d: column %s holds %d vectors for %d rows", path, gi, c, len(states[j]), groupRows)
+				}
+			}
 		}
+		r.States = make([][]float32, len(columns))
+		for j := range columns {
+			r.States[j] = states[j][at]
+		}
+		at++
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -134,4 +154,75 @@ func scanShard(path string, sh ShardInfo, t reflect.Type, nStates int, fn func(R
 		return fmt.Errorf("states %s: %d rows, the manifest says %d", path, n, sh.Rows)
 	}
 	return nil
+}
+
+// stateColumns decodes each LIST<FLOAT> state column of a row group whole, page by page, and
+// cuts it into rows where the repetition level is 0 (parquet-go's row reader rebuilds every
+// float of a row through reflection: half of a shard's read time). A null or empty vector is an
+// error (the writer writes neither). Returns, per column, one vector per row, capped at its end.
+func stateColumns(schema *parquet.Schema, rg parquet.RowGroup, columns []string) ([][][]float32, error) {
+	out := make([][][]float32, len(columns))
+	for j, c := range columns {
+		leaf, ok := schema.Lookup(c, "list", "element")
+		if !ok || leaf.Node.Type().Kind() != parquet.Float || leaf.MaxRepetitionLevel != 1 {
+			return nil, fmt.Errorf("no LIST<FLOAT> state column %s", c)
+		}
+		vals, starts, err := readListColumn(rg.ColumnChunks()[leaf.ColumnIndex].Pages(), byte(leaf.MaxDefinitionLevel))
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c, err)
+		}
+		rows := make([][]float32, len(starts))
+		for i, s := range starts {
+			end := len(vals)
+			if i+1 < len(starts) {
+				end = starts[i+1]
+			}
+			rows[i] = vals[s:end:end]
+		}
+		out[j] = rows
+	}
+	return out, nil
+}
+
+// readListColumn reads the pages of a LIST<FLOAT> column chunk: every value, and the index of
+// each row's first value (repetition level 0). Every value must be defined (maxDef).
+func readListColumn(pages parquet.Pages, maxDef byte) (vals []float32, starts []int, err error) {
+	defer func() {
+		if cerr := pages.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return vals, starts, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		pv := p.Data()
+		rep, def, data := p.RepetitionLevels(), p.DefinitionLevels(), pv.Float()
+		err = func() error {
+			defer parquet.Release(p)
+			if len(rep) != len(data) || len(def) != len(data) {
+				return fmt.Errorf("a page of %d values with %d repetition and %d definition levels (null or empty vectors?)", len(data), len(rep), len(def))
+			}
+			for i := range data {
+				if def[i] != maxDef {
+					return errors.New("a null or empty vector")
+				}
+				if rep[i] == 0 {
+					starts = append(starts, len(vals)+i)
+				}
+			}
+			if len(data) > 0 && len(starts) == 0 {
+				return errors.New("values before the first row")
+			}
+			vals = append(vals, data...)
+			return nil
+		}()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 }
