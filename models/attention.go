@@ -97,12 +97,17 @@ func fusedQKV(scope *model.Scope, x *Node, qDim, kvDim int, bias bool) (q, k, v 
 	g := x.Graph()
 	d := x.Shape().Dim(-1)
 	sq, sk, sv := scope.In("q"), scope.In("k"), scope.In("v")
-	w := Concatenate([]*Node{weight(sq, g, "weights", qDim, d), weight(sk, g, "weights", kvDim, d), weight(sv, g, "weights", kvDim, d)}, 0)
 	var b *Node
 	if bias {
 		b = Concatenate([]*Node{weight(sq, g, "biases", qDim), weight(sk, g, "biases", kvDim), weight(sv, g, "biases", kvDim)}, 0)
 	}
-	qkv := nn.Dense(x, w, b, compute.DenseLayoutOutputsInput) // [batch, seq, qDim + 2 kvDim]
+	var qkv *Node // [batch, seq, qDim + 2 kvDim]
+	if w := ioWeight(scope, g, model.JoinPath(scope.Scope(), "qkv", "weights"), x.Shape().Size()/d, d, qDim+2*kvDim); w != nil {
+		qkv = nn.Dense(x, w, b, compute.DenseLayoutInputOutputs) // the fused [d, q|k|v] copy (iolayout.go)
+	} else {
+		w := Concatenate([]*Node{weight(sq, g, "weights", qDim, d), weight(sk, g, "weights", kvDim, d), weight(sv, g, "weights", kvDim, d)}, 0)
+		qkv = nn.Dense(x, w, b, compute.DenseLayoutOutputsInput)
+	}
 	q = Slice(qkv, AxisRange(), AxisRange(), AxisRange(0, qDim))
 	k = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim, qDim+kvDim))
 	v = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim+kvDim))

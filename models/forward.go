@@ -109,11 +109,21 @@ func forward(cfg *Config, scope *model.Scope, ids, start, pos *Node, p *plan) ma
 	if !p.needLogits {
 		return out
 	}
-	w := table
-	if !cfg.TiedEmbeddings {
-		w = weight(scope.In("lm_head"), g, "weights", cfg.VocabSize, cfg.DModel)
+	var logits *Node // [batch, seq, vocab]
+	head := scope.In("lm_head")
+	headPath := model.JoinPath(head.Scope(), "weights")
+	if cfg.TiedEmbeddings {
+		headPath = model.JoinPath(scope.Scope(), "embed", "tokens")
 	}
-	logits := Einsum("bsd,vd->bsv", x, w) // [batch, seq, vocab]
+	if w := ioWeight(scope, g, headPath, x.Shape().Size()/cfg.DModel, cfg.DModel, cfg.VocabSize); w != nil {
+		logits = Einsum("bsd,dv->bsv", x, w) // the [d, vocab] copy (iolayout.go)
+	} else {
+		w := table
+		if !cfg.TiedEmbeddings {
+			w = weight(head, g, "weights", cfg.VocabSize, cfg.DModel)
+		}
+		logits = Einsum("bsd,vd->bsv", x, w)
+	}
 	if p.wants(HookLogits) {
 		out[HookLogits] = logits
 	}

@@ -19,16 +19,20 @@ func weight(scope *model.Scope, g *Graph, name string, dims ...int) *Node {
 	return scope.VariableWithShape(name, shapes.Make(dtypes.Float32, dims...)).NodeValue(g)
 }
 
-// linear applies a torch-layout Linear: y = x W^T (+ b).
+// linear applies a torch-layout Linear: y = x W^T (+ b), reading the [in, out] copy of W where
+// the graph may (iolayout.go).
 // x: [..., in]; weights: [out, in]; returns [..., out].
 func linear(scope *model.Scope, x *Node, out int, bias bool) *Node {
 	g := x.Graph()
 	in := x.Shape().Dim(-1)
-	w := weight(scope, g, "weights", out, in)
 	var b *Node
 	if bias {
 		b = weight(scope, g, "biases", out)
 	}
+	if w := ioWeight(scope, g, model.JoinPath(scope.Scope(), "weights"), x.Shape().Size()/in, in, out); w != nil {
+		return nn.Dense(x, w, b, compute.DenseLayoutInputOutputs) // the [in, out] copy (iolayout.go)
+	}
+	w := weight(scope, g, "weights", out, in)
 	return nn.Dense(x, w, b, compute.DenseLayoutOutputsInput)
 }
 

@@ -34,6 +34,7 @@ type Model struct {
 	mu    sync.Mutex
 	execs map[string]*model.Exec // by plan and input shape
 	lru   []string               // keys of execs, least recently used first
+	io    bool                   // the store holds the [in, out] inference copies (iolayout.go)
 }
 
 // Load reads config.json and the safetensors weights (single or sharded) of a Hugging Face
@@ -411,6 +412,15 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 		m.execs[old].Finalize()
 		delete(m.execs, old)
 	}
+	// The pure-Go backend's graphs read [in, out] copies of the matmul weights, made on the first
+	// graph (before any graph is compiled, so no build reads the store while they are added).
+	io := useIOWeights && IsPureGo(m.Backend) && !weightsAsConstants()
+	if io && !m.io {
+		if err := makeIOWeights(m.Config, m.Store); err != nil {
+			return nil, err
+		}
+		m.io = true
+	}
 	cfg := m.Config
 	e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, inputs []*Node) []*Node {
 		if !weightsAsConstants() {
@@ -418,6 +428,9 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 			// graph; the pure-Go backend would otherwise embed a copy in each (inference mode).
 			// The pass has no dropout or other training-only behaviour.
 			scope.SetTraining(inputs[0].Graph(), true)
+		}
+		if io {
+			scope.SetGraphParam(inputs[0].Graph(), ioGraphParam, true)
 		}
 		var start, pos *Node
 		next := 1
@@ -455,8 +468,8 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// ResetCompiled drops every compiled graph. The pure-Go backend bakes the weights into the
-// graphs it compiles for inference, so call this after changing weights in the Store.
+// ResetCompiled drops every compiled graph and remakes the [in, out] inference copies of the
+// weights (iolayout.go) when there are any: call it after changing weights in the Store.
 func (m *Model) ResetCompiled() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -464,6 +477,9 @@ func (m *Model) ResetCompiled() {
 		e.Finalize()
 	}
 	m.execs, m.lru = map[string]*model.Exec{}, nil
+	if m.io {
+		m.io = makeIOWeights(m.Config, m.Store) == nil // else remade by the next graph
+	}
 }
 
 // WeightsEnv set to "const" makes compiled graphs embed the weights as constants (each graph its

@@ -257,6 +257,9 @@ func (t *Trainer) checkpoint() error {
 	}
 	var ts []safetensors.Tensor
 	for v := range t.Model.Store.IterVariables() {
+		if models.IsIOCopy(v.Path()) {
+			continue
+		}
 		val, err := v.Value()
 		if err != nil {
 			return err
@@ -290,6 +293,9 @@ func (t *Trainer) restore() error {
 		return fmt.Errorf("train: %s was written by a run with another configuration (%s); use a fresh directory", path, st.Config)
 	}
 	for v := range t.Model.Store.IterVariables() {
+		if models.IsIOCopy(v.Path()) {
+			continue
+		}
 		data, shape, err := f.Float32(v.Path())
 		if err != nil {
 			return fmt.Errorf("train: resuming: %w", err)
