@@ -58,8 +58,13 @@ func selfAttention(cfg *Config, scope *model.Scope, x *Node, rope *rotary, want 
 	// pattern is asked for, or the decomposed path is used); otherwise from a separate score pass,
 	// leaving the output to the fused kernel.
 	decomposed := want.pattern || !useFusedAttention(x.Graph())
-	opts := attention.CoreOptions{Scale: scale, WantCoefficients: decomposed, AttentionMask: mask, UseCausalMask: mask == nil}
-	o, coef := attention.Core(q, k, v, attention.LayoutBSHD, opts) // o: [batch, seq, heads, headDim]
+	var o, coef *Node // [batch, seq, heads, headDim], [batch, seq, heads, seq]
+	if decomposed && handDecomposed(scope, x.Graph()) {
+		o, coef = decomposedAttention(q, k, v, mask, scale)
+	} else {
+		opts := attention.CoreOptions{Scale: scale, WantCoefficients: decomposed, AttentionMask: mask, UseCausalMask: mask == nil}
+		o, coef = attention.Core(q, k, v, attention.LayoutBSHD, opts)
+	}
 	if want.pattern {
 		caps.pattern = TransposeAllAxes(coef, 0, 2, 1, 3) // [batch, seq, heads, seq] -> [batch, heads, seq, seq]
 	}

@@ -40,8 +40,9 @@ const ioMinFlops = 4 << 20
 // compare the two layouts.
 var useIOWeights = true
 
-// ioGraphParam marks a graph (at the root scope) as one that may read the [in, out] copies.
-const ioGraphParam = "pttrust_io_weights"
+// goInferenceParam marks a graph (at the root scope) as an inference graph of the pure-Go
+// backend: it reads the [in, out] copies and runs attention as decomposedAttention.
+const goInferenceParam = "pttrust_go_inference"
 
 // ioPath is the store path of the [in, out] copy of the weight at path.
 func ioPath(path string) string { return IOScope + path }
@@ -53,7 +54,7 @@ func fusedQKVPath(l int) string { return ioPath(fmt.Sprintf("/layer_%d/attn/qkv/
 // ioWeight returns the [in, out] copy of the weight at path when the graph may read it and a
 // product of rows × in × out multiply-adds takes the packed path; nil otherwise.
 func ioWeight(scope *model.Scope, g *Graph, path string, rows, in, out int) *Node {
-	if rows*in*out < ioMinFlops || !model.GetGraphParamOr(scope, g, ioGraphParam, false) {
+	if rows*in*out < ioMinFlops || !useIOWeights || !model.GetGraphParamOr(scope, g, goInferenceParam, false) {
 		return nil
 	}
 	v := scope.Store().GetVariable(ioPath(path))

@@ -412,10 +412,11 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 		m.execs[old].Finalize()
 		delete(m.execs, old)
 	}
-	// The pure-Go backend's graphs read [in, out] copies of the matmul weights, made on the first
-	// graph (before any graph is compiled, so no build reads the store while they are added).
-	io := useIOWeights && IsPureGo(m.Backend) && !weightsAsConstants()
-	if io && !m.io {
+	// The pure-Go backend's inference graphs read [in, out] copies of the matmul weights, made on
+	// the first graph (before any graph is compiled, so no build reads the store while they are
+	// added), and run attention decomposed by hand (decomposedAttention).
+	goInference := IsPureGo(m.Backend)
+	if goInference && useIOWeights && !weightsAsConstants() && !m.io {
 		if err := makeIOWeights(m.Config, m.Store); err != nil {
 			return nil, err
 		}
@@ -429,8 +430,8 @@ func (m *Model) exec(p *plan, batch, seq int) (*model.Exec, error) {
 			// The pass has no dropout or other training-only behaviour.
 			scope.SetTraining(inputs[0].Graph(), true)
 		}
-		if io {
-			scope.SetGraphParam(inputs[0].Graph(), ioGraphParam, true)
+		if goInference {
+			scope.SetGraphParam(inputs[0].Graph(), goInferenceParam, true)
 		}
 		var start, pos *Node
 		next := 1
