@@ -76,42 +76,36 @@ func rowType(columns []string) reflect.Type {
 // rowsPerGroup bounds a shard's row groups.
 const rowsPerGroup = 4096
 
-// writeShard writes rows atomically to path and returns the file's SHA-256 and size.
+// writeShard writes rows atomically to path and returns the file's SHA-256 and size. Up to
+// maxColumnarStates state columns it writes through parquet-go's typed column writer
+// (writeColumnar); more go through the reflect row path (writeReflect). Both write the same
+// bytes.
 func writeShard(path string, columns, hooks []string, rows []Row) (string, int64, error) {
-	t := rowType(columns)
-	schema := parquet.NewSchema("line_state", parquet.SchemaOf(reflect.New(t).Interface()))
-	nFixed := t.NumField() - len(columns)
+	write := writeColumnar
+	if len(columns) > maxColumnarStates {
+		write = writeReflect
+	}
+	return writeShardWith(path, columns, hooks, rows, write)
+}
+
+// shardWriteFunc writes rows to w as one Parquet file with the given writer options.
+type shardWriteFunc func(w io.Writer, columns []string, rows []Row, opts []parquet.WriterOption) error
+
+// writeShardWith writes rows atomically to path with write and returns the file's SHA-256 and
+// size.
+func writeShardWith(path string, columns, hooks []string, rows []Row, write shardWriteFunc) (string, int64, error) {
 	h := sha256.New()
 	var size int64
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		cw := &countWriter{w: io.MultiWriter(w, h)}
-		pw := parquet.NewWriter(cw, schema,
+		opts := []parquet.WriterOption{
 			parquet.Compression(&parquet.Zstd),
 			parquet.MaxRowsPerRowGroup(rowsPerGroup),
 			parquet.CreatedBy("pttrust", "states", SchemaVersion),
 			parquet.KeyValueMetadata("pttrust.schema", SchemaVersion),
 			parquet.KeyValueMetadata("pttrust.hooks", strings.Join(hooks, ",")),
-		)
-		v := reflect.New(t)
-		e := v.Elem()
-		for i := range rows {
-			src := reflect.ValueOf(rows[i])
-			k := 0
-			for j := range src.NumField() {
-				if src.Type().Field(j).Name == "States" {
-					continue
-				}
-				e.Field(k).Set(src.Field(j))
-				k++
-			}
-			for j := range columns {
-				e.Field(nFixed + j).Set(reflect.ValueOf(rows[i].States[j]))
-			}
-			if err := pw.Write(v.Interface()); err != nil {
-				return err
-			}
 		}
-		if err := pw.Close(); err != nil {
+		if err := write(cw, columns, rows, opts); err != nil {
 			return err
 		}
 		size = cw.n
@@ -121,6 +115,83 @@ func writeShard(path string, columns, hooks []string, rows []Row) (string, int64
 		return "", 0, fmt.Errorf("write shard %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// shardSchemaName is the name of a shard's Parquet schema (its root).
+const shardSchemaName = "line_state"
+
+// maxColumnarStates is the number of state fields of columnarRow.
+const maxColumnarStates = 8
+
+// columnarRow is a shard row as parquet-go's GenericWriter maps it to columns without
+// deconstructing each value: Row's fixed columns (States is not a column), then state fields
+// that struct-tag options name after the shard's state columns or leave out.
+type columnarRow struct {
+	Row
+	S0, S1, S2, S3, S4, S5, S6, S7 []float32
+}
+
+// writeColumnar writes rows through parquet.GenericWriter[columnarRow], whose writer goes
+// column by column (a state vector is appended to its column in one copy). Rows are handed over
+// one at a time: the writer closes a page when a write leaves it full, so larger writes would
+// cut other pages (the same values in other bytes) than the reflect writer does.
+func writeColumnar(w io.Writer, columns []string, rows []Row, opts []parquet.WriterOption) error {
+	var tags []parquet.SchemaOption
+	for i := range maxColumnarStates {
+		tag := reflect.StructTag(`parquet:"-"`)
+		if i < len(columns) {
+			tag = reflect.StructTag(fmt.Sprintf(`parquet:"%s,list"`, columns[i]))
+		}
+		tags = append(tags, parquet.StructTag(tag, fmt.Sprintf("S%d", i)))
+	}
+	schema := parquet.NewSchema(shardSchemaName, parquet.SchemaOf(new(columnarRow), tags...))
+	opts = append(opts, schema)
+	for _, t := range tags {
+		opts = append(opts, t.(parquet.WriterOption))
+	}
+	pw := parquet.NewGenericWriter[columnarRow](w, opts...)
+	buf := make([]columnarRow, 1)
+	for _, r := range rows {
+		c := &buf[0]
+		*c = columnarRow{Row: r}
+		c.Row.States = nil
+		st := [maxColumnarStates]*[]float32{&c.S0, &c.S1, &c.S2, &c.S3, &c.S4, &c.S5, &c.S6, &c.S7}
+		for j := range columns {
+			*st[j] = r.States[j]
+		}
+		if _, err := pw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
+}
+
+// writeReflect writes rows through a row type built at run time (rowType), one row at a time.
+func writeReflect(w io.Writer, columns []string, rows []Row, opts []parquet.WriterOption) error {
+	t := rowType(columns)
+	schema := parquet.NewSchema(shardSchemaName, parquet.SchemaOf(reflect.New(t).Interface()))
+	nFixed := t.NumField() - len(columns)
+	pw := parquet.NewWriter(w, append([]parquet.WriterOption{schema}, opts...)...)
+	v := reflect.New(t)
+	e := v.Elem()
+	for i := range rows {
+		src := reflect.ValueOf(rows[i])
+		k := 0
+		for j := range src.NumField() {
+			if src.Type().Field(j).Name == "States" {
+				continue
+			}
+			e.Field(k).Set(src.Field(j))
+			k++
+		}
+		for j := range columns {
+			e.Field(nFixed + j).Set(reflect.ValueOf(rows[i].States[j]))
+		}
+		if err := pw.Write(v.Interface()); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
 }
 
 type countWriter struct {

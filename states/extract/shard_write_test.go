@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -31,20 +32,66 @@ func benchRows(n, d int, hooks int) []Row {
 }
 
 // BenchmarkShardWrite writes 2112 rows of one 576-wide state (the size of the peers' SmolLM2
-// shard) with the shard writer; MB/s counts the file's bytes.
+// shard) with the shard writer, through parquet-go's typed column writer (the default up to
+// maxColumnarStates hooks) and through the reflect row path (more hooks); MB/s counts the
+// file's bytes (the same file both ways).
 func BenchmarkShardWrite(b *testing.B) {
 	rows := benchRows(2112, 576, 1)
 	hooks := []string{"blocks.7.resid_post"}
 	columns := []string{StateColumn(hooks[0])}
-	path := filepath.Join(b.TempDir(), ShardName(0))
-	var size int64
-	for range b.N {
-		var err error
-		if _, size, err = writeShard(path, columns, hooks, rows); err != nil {
-			b.Fatal(err)
-		}
+	for _, w := range []struct {
+		name  string
+		write shardWriteFunc
+	}{{"columnar", writeColumnar}, {"reflect", writeReflect}} {
+		b.Run(w.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), ShardName(0))
+			var size int64
+			for range b.N {
+				var err error
+				if _, size, err = writeShardWith(path, columns, hooks, rows, w.write); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+		})
 	}
-	b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// TestColumnarSameBytes: the typed column writer and the reflect row writer write the same
+// file, byte for byte, for 1 to maxColumnarStates hooks and for shards of several row groups
+// and several pages per state column (writing rows in chunks cut the pages elsewhere: the same
+// values in other bytes); writeShard takes the reflect path past maxColumnarStates hooks, and
+// every row reads back.
+func TestColumnarSameBytes(t *testing.T) {
+	for _, tc := range []struct{ rows, width, hooks int }{
+		{600, 16, 1}, {600, 16, 3}, {600, 16, maxColumnarStates}, {600, 16, maxColumnarStates + 2},
+		{2*rowsPerGroup + 5, 64, 1}, {rowsPerGroup + 1, 8, 3},
+	} {
+		nh := tc.hooks
+		rows := benchRows(tc.rows, tc.width, nh)
+		var hooks, columns []string
+		for i := range nh {
+			h := fmt.Sprintf("blocks.%d.resid_post", i)
+			hooks = append(hooks, h)
+			columns = append(columns, StateColumn(h))
+		}
+		dir := t.TempDir()
+		pa, pb := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+		a, na, err := writeShard(pa, columns, hooks, rows)
+		require.NoError(t, err)
+		b, nb, err := writeShardWith(pb, columns, hooks, rows, writeReflect)
+		require.NoError(t, err)
+		require.Equal(t, b, a, "%+v: SHA-256 of the default writer's file (%d bytes) vs the reflect writer's (%d bytes)", tc, na, nb)
+		if nh <= maxColumnarStates {
+			c, _, err := writeShardWith(pb, columns, hooks, rows, writeColumnar)
+			require.NoError(t, err)
+			require.Equal(t, b, c, "%+v: columnar vs reflect", tc)
+		}
+		var got []Row
+		require.NoError(t, scanShard(pa, ShardInfo{Rows: len(rows), SHA256: a, Bytes: na}, columns,
+			func(r Row) error { got = append(got, r); return nil }))
+		require.Equal(t, rows, got, "%+v: rows read back", tc)
+	}
 }
 
 // BenchmarkShardRead reads back the shard of BenchmarkShardWrite with the shard reader (SHA-256
