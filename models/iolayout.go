@@ -2,8 +2,7 @@ package models
 
 import (
 	"fmt"
-	"maps"
-	"slices"
+	"path"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -71,46 +70,44 @@ func makeIOWeights(cfg *Config, store *model.Store) error {
 	if cfg.ModelType == "gpt2" {
 		return nil
 	}
-	set := func(path string, t *tensors.Tensor) error {
+	value := func(path string) (*tensors.Tensor, error) {
+		v := store.GetVariable(path)
+		if v == nil {
+			return nil, fmt.Errorf("models: no variable %s", path)
+		}
+		return v.Value()
+	}
+	set := func(path string, srcs ...string) error {
+		ws := make([]*tensors.Tensor, len(srcs))
+		for i, src := range srcs {
+			var err error
+			if ws[i], err = value(src); err != nil {
+				return err
+			}
+		}
+		t, err := transposed(ws...)
+		if err != nil {
+			return fmt.Errorf("models: %s: %w", path, err)
+		}
 		if v := store.GetVariable(path); v != nil {
 			return v.SetValue(t)
 		}
-		_, err := store.CreateVariable(path, t)
+		_, err = store.CreateVariable(path, t)
 		return err
 	}
-	qkv := map[int][]*tensors.Tensor{}
 	for _, p := range cfg.Params() {
-		if len(p.Shape) != 2 || p.Name == "positions" || (p.Name == "tokens" && !cfg.TiedEmbeddings) {
+		_, part := path.Split(p.Scope)
+		qkv := path.Base(path.Dir(p.Scope)) == "attn" && (part == "q" || part == "k" || part == "v")
+		if len(p.Shape) != 2 || qkv || p.Name == "positions" || (p.Name == "tokens" && !cfg.TiedEmbeddings) {
 			continue
 		}
-		v := store.GetVariable(p.Path())
-		if v == nil {
-			return fmt.Errorf("models: no variable %s", p.Path())
-		}
-		val, err := v.Value()
-		if err != nil {
-			return err
-		}
-		var l int
-		var part string
-		if _, err := fmt.Sscanf(p.Scope, "layer_%d/attn/%s", &l, &part); err == nil && (part == "q" || part == "k" || part == "v") {
-			qkv[l] = append(qkv[l], val)
-			continue
-		}
-		t, err := transposed(val)
-		if err != nil {
-			return fmt.Errorf("models: %s: %w", p.Path(), err)
-		}
-		if err := set(ioPath(p.Path()), t); err != nil {
+		if err := set(ioPath(p.Path()), p.Path()); err != nil {
 			return err
 		}
 	}
-	for _, l := range slices.Sorted(maps.Keys(qkv)) {
-		t, err := transposed(qkv[l]...)
-		if err != nil {
-			return fmt.Errorf("models: layer %d q|k|v: %w", l, err)
-		}
-		if err := set(fusedQKVPath(l), t); err != nil {
+	for l := range cfg.NumLayers {
+		w := func(part string) string { return fmt.Sprintf("/layer_%d/attn/%s/weights", l, part) }
+		if err := set(fusedQKVPath(l), w("q"), w("k"), w("v")); err != nil {
 			return err
 		}
 	}
