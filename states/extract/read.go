@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -63,12 +64,6 @@ func ReadRows(dir string, hooks []string) ([]Row, error) {
 // reader. The state vectors of a row group share one backing array per column, each capped at
 // its end.
 func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) (err error) {
-	defer func() {
-		// parquet-go panics on some corruptions instead of returning an error.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("states %s: corrupt Parquet shard: %v", path, r)
-		}
-	}()
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("states: %w", err)
@@ -81,18 +76,21 @@ func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) 
 	if info.Size() != sh.Bytes {
 		return fmt.Errorf("states %s: %d bytes, the manifest says %d (truncated or replaced?)", path, info.Size(), sh.Bytes)
 	}
-	// The whole shard against the manifest's SHA-256 before a row is decoded: parquet-go checks
+	// The whole shard against the manifest's SHA-256 before a row reaches fn: parquet-go checks
 	// page CRCs but not page headers or the footer, so a corrupt shard could otherwise read
-	// without an error with values in the wrong rows.
-	if sh.SHA256 != "" {
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return fmt.Errorf("states %s: %w", path, err)
+	// without an error with values in the wrong rows. The hash runs alongside the decoding of
+	// the first row group (verified waits for it); when both fail, the hash's error is the one
+	// returned (a corrupt shard, not whatever its decoding tripped on).
+	verified := checkSHA256(f, info.Size(), sh.SHA256, path)
+	defer func() {
+		// parquet-go panics on some corruptions instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("states %s: corrupt Parquet shard: %v", path, r)
 		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != sh.SHA256 {
-			return fmt.Errorf("states %s: corrupt shard: its SHA-256 is %s, the manifest says %s (rerun pttrust states extract into a fresh folder)", path, got, sh.SHA256)
+		if herr := verified(); herr != nil {
+			err = herr
 		}
-	}
+	}()
 	pf, err := parquet.OpenFile(f, info.Size())
 	if err != nil {
 		return fmt.Errorf("states %s: not a readable Parquet file: %w", path, err)
@@ -145,6 +143,11 @@ func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) 
 			r.States[j] = states[j][at]
 		}
 		at++
+		if n == 0 {
+			if err := verified(); err != nil {
+				return err
+			}
+		}
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -154,6 +157,29 @@ func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) 
 		return fmt.Errorf("states %s: %d rows, the manifest says %d", path, n, sh.Rows)
 	}
 	return nil
+}
+
+// checkSHA256 starts hashing the size bytes of f (read with ReadAt: safe alongside other
+// readers) and returns a function that waits for the hash and says whether it is want; every
+// call returns the same result. want "" checks nothing.
+func checkSHA256(f *os.File, size int64, want, path string) func() error {
+	if want == "" {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+			done <- fmt.Errorf("states %s: %w", path, err)
+			return
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			done <- fmt.Errorf("states %s: corrupt shard: its SHA-256 is %s, the manifest says %s (rerun pttrust states extract into a fresh folder)", path, got, want)
+			return
+		}
+		done <- nil
+	}()
+	return sync.OnceValue(func() error { return <-done })
 }
 
 // stateColumns decodes each LIST<FLOAT> state column of a row group whole, page by page, and
@@ -167,7 +193,8 @@ func stateColumns(schema *parquet.Schema, rg parquet.RowGroup, columns []string)
 		if !ok || leaf.Node.Type().Kind() != parquet.Float || leaf.MaxRepetitionLevel != 1 {
 			return nil, fmt.Errorf("no LIST<FLOAT> state column %s", c)
 		}
-		vals, starts, err := readListColumn(rg.ColumnChunks()[leaf.ColumnIndex].Pages(), byte(leaf.MaxDefinitionLevel))
+		chunk := rg.ColumnChunks()[leaf.ColumnIndex]
+		vals, starts, err := readListColumn(chunk.Pages(), byte(leaf.MaxDefinitionLevel), chunk.NumValues(), rg.NumRows())
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c, err)
 		}
@@ -185,8 +212,14 @@ func stateColumns(schema *parquet.Schema, rg parquet.RowGroup, columns []string)
 }
 
 // readListColumn reads the pages of a LIST<FLOAT> column chunk: every value, and the index of
-// each row's first value (repetition level 0). Every value must be defined (maxDef).
-func readListColumn(pages parquet.Pages, maxDef byte) (vals []float32, starts []int, err error) {
+// each row's first value (repetition level 0). Every value must be defined (maxDef). numValues
+// and numRows, the chunk's and its row group's counts from the footer, size the slices up front
+// (growing them page by page copied the column about twice over: most of a shard's read time);
+// they are only a hint (bounded, so that a corrupt footer cannot make a huge allocation).
+func readListColumn(pages parquet.Pages, maxDef byte, numValues, numRows int64) (vals []float32, starts []int, err error) {
+	const maxHint = 1 << 26 // values (256 MiB of float32) or rows
+	vals = make([]float32, 0, min(max(numValues, 0), maxHint))
+	starts = make([]int, 0, min(max(numRows, 0), maxHint))
 	defer func() {
 		if cerr := pages.Close(); err == nil && cerr != nil {
 			err = cerr

@@ -56,7 +56,8 @@ func TestScanRows(t *testing.T) {
 	require.ErrorContains(t, err, "not an extraction directory")
 
 	// In one process, shards with 1 to 4 bytes overwritten (the size kept) are each read
-	// exactly as written or an error naming the shard.
+	// exactly as written or an error naming the shard: the SHA-256 mismatch (checked alongside
+	// the decoding), with none of the shard's rows handed over.
 	shard := filepath.Join(cfg.OutDir, ShardName(1))
 	b, err := os.ReadFile(shard)
 	require.NoError(t, err)
@@ -71,6 +72,15 @@ func TestScanRows(t *testing.T) {
 		rows, err := ReadRows(cfg.OutDir, nil)
 		if err != nil {
 			require.ErrorContains(t, err, ShardName(1))
+			require.ErrorContains(t, err, "corrupt shard: its SHA-256 is")
+			fromCorrupt := 0
+			require.Error(t, ScanRows(cfg.OutDir, nil, func(s int, _ Row) error {
+				if s == 1 {
+					fromCorrupt++
+				}
+				return nil
+			}))
+			require.Zero(t, fromCorrupt, "rows of a corrupt shard handed over")
 			errs++
 			continue
 		}
