@@ -47,6 +47,7 @@ func BenchmarkTrain(b *testing.B) {
 			tr, _, err := newTrainer(context.Background(), cfg, &SliceSource{Items: items}, nil)
 			require.NoError(b, err)
 			defer tr.exec.Finalize()
+			defer tr.adam.finalize()
 			var batches []*batch
 			bt := &batcher{size: bc.batch, dim: bc.dim, emit: func(x *batch) error { batches = append(batches, x); return nil }}
 			for _, it := range items {

@@ -49,6 +49,9 @@ type shape struct {
 	// hostKth: the step graph takes its TopK thresholds as inputs (found on the host from
 	// preGraph's output, hostkth.go) instead of bisecting for them.
 	hostKth bool
+	// hostAdam: the weight matrices are updated on the host (hostadam.go); the step graph
+	// returns their gradients.
+	hostAdam bool
 }
 
 // trainable lists the store paths of the trained variables.
@@ -219,6 +222,9 @@ const (
 	statDistSum
 	statHinge
 	statGradNorm
+	statScale // the clip factor applied to every gradient
+	statCorr1 // Adam's bias corrections 1 - β1^t and 1 - β2^t
+	statCorr2
 	numStats
 )
 
@@ -247,8 +253,10 @@ func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (r, dead *Node) 
 // stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
 // latents + cw · contrastive hinge; gradients are clipped by global norm, the decoder's gradient
 // loses its component along each (unit) decoder row, and decoder rows are renormalised after
-// the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...).
-func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
+// the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...)
+// and, with shape.hostAdam, the gradients of shape.hostAdamPaths (the update then left to the
+// host: those variables and their moments are not touched).
+func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 	x, rowW, pa, pb, pw, lr, t, cw := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
 	var thr, thrAux *Node
 	if s.hostKth {
@@ -348,7 +356,12 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 	}
 	corr1 := Sub(one, Pow(f32(adamB1), t))
 	corr2 := Sub(one, Pow(f32(adamB2), t))
+	var hostGrads []*Node
 	for i, p := range paths {
+		if s.isHostAdam(p) {
+			hostGrads = append(hostGrads, grads[i])
+			continue
+		}
 		gr := Mul(grads[i], scale)
 		mVar, vVar := store.GetVariable(momentPath("m", p)), store.GetVariable(momentPath("v", p))
 		m := Add(MulScalar(mVar.NodeValue(g), adamB1), MulScalar(gr, 1-adamB1))
@@ -361,13 +374,15 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) *Node {
 		}
 		nw := Sub(w, Mul(lr, update))
 		if p == saePath(varWDec) {
-			nw = Div(nw, Sqrt(AddScalar(ReduceAndKeep(Square(nw), ReduceSum, -1), 1e-12)))
+			nw = unitRows(nw)
 		}
 		vars[i].SetNodeValue(nw)
 		mVar.SetNodeValue(m)
 		vVar.SetNodeValue(v)
 	}
-	return Stack([]*Node{loss, sse, variance, l0Sum, numDead, aux, nPairs, satisfied, distSum, hingeSum, gradNorm}, 0)
+	stats := Stack([]*Node{loss, sse, variance, l0Sum, numDead, aux, nPairs, satisfied, distSum, hingeSum, gradNorm,
+		scale, corr1, corr2}, 0)
+	return append([]*Node{stats}, hostGrads...)
 }
 
 // relu is max(x, 0) with +0 for non-positive inputs. x: any shape; returns the same shape.

@@ -107,7 +107,9 @@ type trainer struct {
 	execNoAux *model.Exec
 	// preExec computes what the host finds the TopK thresholds from (preGraph); nil unless
 	// shape.hostKth.
-	preExec  *model.Exec
+	preExec *model.Exec
+	// adam updates the weight matrices on the host (shape.hostAdam); nil otherwise.
+	adam     *hostAdam
 	deadNow  bool // some latent is dead before the next step (from the last step's counter)
 	thr      []float32
 	thrAux   []float32
@@ -158,7 +160,7 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	}
 	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
 		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm,
-			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend)}}
+			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend), hostAdam: hostAdamOn(backend)}}
 	t.st.Config = t.configKey()
 	if err := t.initVariables(); err != nil {
 		return nil, false, err
@@ -172,7 +174,12 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 			return nil, false, err
 		}
 	}
-	t.exec, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) *Node {
+	if t.s.hostAdam {
+		if t.adam, err = newHostAdam(t); err != nil {
+			return nil, false, err
+		}
+	}
+	t.exec, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) []*Node {
 		return stepGraph(t.s, cfg, scope, in)
 	})
 	if err != nil {
@@ -190,7 +197,7 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	if t.s.auxK > 0 && cfg.AuxKCoef > 0 && !alwaysAuxK {
 		noAux := t.s
 		noAux.auxK = 0
-		t.execNoAux, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) *Node {
+		t.execNoAux, err = model.NewExec(backend, t.store, func(scope *model.Scope, in []*Node) []*Node {
 			return stepGraph(noAux, cfg, scope, in)
 		})
 		if err != nil {
@@ -229,6 +236,7 @@ func trainOn(ctx context.Context, cfg Config, src Source, progress io.Writer, af
 	if t.preExec != nil {
 		defer t.preExec.Finalize()
 	}
+	defer t.adam.finalize()
 	t.afterStep = afterStep
 	backend := t.backend
 	if progress != nil {
@@ -423,11 +431,14 @@ func (t *trainer) stepOn(bt *batch) error {
 		return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
 	}
 	stats, err := tensors.CopyFlatData[float32](outs[0])
-	if err != nil {
-		return err
+	if err == nil && t.adam != nil {
+		err = t.adam.step(outs[1:], stats[statScale], stats[statCorr1], stats[statCorr2], float32(lr))
 	}
 	for _, o := range outs {
 		o.FinalizeAll()
+	}
+	if err != nil {
+		return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
 	}
 	t.st.Step++
 	t.st.Lines += int64(bt.rows)
