@@ -71,16 +71,12 @@ type hostAdam struct {
 func newHostAdam(t *trainer) (*hostAdam, error) {
 	h := &hostAdam{backend: t.backend, paths: t.s.hostAdamPaths(), wd: float32(t.cfg.WeightDecay)}
 	for _, p := range h.paths {
+		data, err := t.values(p)
+		if err != nil {
+			return nil, err
+		}
 		v := t.store.GetVariable(p)
-		val, err := v.Value()
-		if err != nil {
-			return nil, err
-		}
-		data, err := tensors.CopyFlatData[float32](val)
-		if err != nil {
-			return nil, err
-		}
-		shared, err := tensors.FromShapeForBackend(t.backend, 0, val.Shape())
+		shared, err := tensors.FromShapeForBackend(t.backend, 0, v.Shape())
 		if err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
