@@ -34,7 +34,10 @@
 //
 // Optimisation: AdamW (β 0.9/0.999, decay on the encoder matrix only), linear warm-up then a
 // constant rate, clipping by global gradient norm, the decoder gradient projected to keep the
-// rows' norm, rows renormalised after each step.
+// rows' norm, rows renormalised after each step. On the pure-Go backend the weight matrices'
+// update runs on the host (one SIMD pass per matrix over the cores, the graph's float32 ops in
+// its order, hostadam.go) and the step graph returns their gradients: the same bytes, 6-9 % more
+// lines/s at 2048 latents.
 //
 // # Data
 //
