@@ -52,6 +52,9 @@ type shape struct {
 	// hostAdam: the weight matrices are updated on the host (hostadam.go); the step graph
 	// returns their gradients.
 	hostAdam bool
+	// preIn: the step graph takes preGraph's pre-activations as an input instead of computing
+	// them again (prein.go; needs hostKth).
+	preIn bool
 }
 
 // trainable lists the store paths of the trained variables.
@@ -154,9 +157,13 @@ func thresholdVar(scope *model.Scope) *model.Variable {
 // pre-activations and the latents z = TopK(ReLU(pre)), both [batch, latents]. A BatchTopK SAE
 // keeps, in training (rowW: [batch] real-row weights), the batch's k × rows largest; at
 // inference (rowW nil) the values at or above its threshold (SAEConfig.Threshold). thr, when
-// not nil ([batch, 1]: the host's thresholds, shape.hostKth), replaces the search for them.
-func encode(s shape, scope *model.Scope, xn, rowW, thr *Node) (pre, z *Node) {
-	pre = preActivations(s, scope, xn)
+// not nil ([batch, 1]: the host's thresholds, shape.hostKth), replaces the search for them;
+// preIn, when not nil ([batch, latents], shape.preIn), is the pre-activations.
+func encode(s shape, scope *model.Scope, xn, rowW, thr, preIn *Node) (pre, z *Node) {
+	pre = preIn
+	if pre == nil {
+		pre = preActivations(s, scope, xn)
+	}
 	if thr != nil {
 		r := relu(pre)
 		if s.batchTopK {
@@ -194,7 +201,7 @@ func prepare(s shape, x *Node) *Node {
 
 // encodeGraph is the inference encoder. x: [batch, dim] raw states; returns z: [batch, latents].
 func encodeGraph(s shape, scope *model.Scope, x *Node) *Node {
-	_, z := encode(s, scope, prepare(s, x), nil, nil)
+	_, z := encode(s, scope, prepare(s, x), nil, nil, nil)
 	return z
 }
 
@@ -235,19 +242,21 @@ const (
 //	lr, t (1-based step for Adam's bias correction), cw (contrast weight, 0 in the cold start):
 //	float32 scalars;
 //	with shape.hostKth: thr [batch, 1] the TopK thresholds (batchTopK: the batch's in every row)
-//	and thrAux [batch, 1] AuxK's over the dead latents (unused without AuxK).
+//	and thrAux [batch, 1] AuxK's over the dead latents (unused without AuxK); with shape.preIn
+//	then pre [batch, latents], preGraph's pre-activations.
 const numStepInputs = 8
 
-// preGraph is what the host needs to find the step's TopK thresholds (shape.hostKth): ReLU of
-// the pre-activations, computed by the same ops as in stepGraph, and the latents dead before
-// the step (1 or 0). x: [batch, dim]; returns [batch, latents] and [latents].
-func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (r, dead *Node) {
+// preGraph is what the host needs to find the step's TopK thresholds (shape.hostKth): the
+// pre-activations, computed by the same ops as in stepGraph (whose input they are with
+// shape.preIn; the host counts only their positive values, those ReLU keeps), and the latents
+// dead before the step (1 or 0). x: [batch, dim]; returns [batch, latents] and [latents].
+func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (pre, dead *Node) {
 	g := x.Graph()
 	scope.SetTraining(g, true) // read the variables as parameters, as the step does
-	r = relu(preActivations(s, scope.In(scopeSAE), prepare(s, x)))
+	pre = preActivations(s, scope.In(scopeSAE), prepare(s, x))
 	since := scope.Store().GetVariable(statsPath(varSince)).NodeValue(g) // [latents]
 	dead = ConvertDType(GreaterOrEqual(since, Scalar(g, dtypes.Float32, float64(cfg.DeadAfterLines))), dtypes.Float32)
-	return r, dead
+	return pre, dead
 }
 
 // stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
@@ -258,9 +267,12 @@ func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (r, dead *Node) 
 // host: those variables and their moments are not touched).
 func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 	x, rowW, pa, pb, pw, lr, t, cw := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
-	var thr, thrAux *Node
+	var thr, thrAux, preIn *Node
 	if s.hostKth {
 		thr, thrAux = in[numStepInputs], in[numStepInputs+1]
+	}
+	if s.preIn {
+		preIn = in[numStepInputs+2]
 	}
 	g := x.Graph()
 	scope.SetTraining(g, true) // variables as parameters, never as baked-in constants
@@ -269,9 +281,9 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 	f32 := func(v float64) *Node { return Scalar(g, dtypes.Float32, v) }
 	one := f32(1)
 
-	xn := prepare(s, x)                     // [batch, dim]
-	pre, z := encode(s, sae, xn, rowW, thr) // [batch, latents] x2
-	xHat := decode(s, sae, z)               // [batch, dim]
+	xn := prepare(s, x)                            // [batch, dim]
+	pre, z := encode(s, sae, xn, rowW, thr, preIn) // [batch, latents] x2
+	xHat := decode(s, sae, z)                      // [batch, dim]
 	sse, variance := weightedSSE(xHat, xn, rowW)
 	nmse := Div(sse, Max(variance, f32(1e-12)))
 	loss := nmse
@@ -338,7 +350,12 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 		vars[i] = store.GetVariable(p)
 		weights[i] = vars[i].NodeValue(g)
 	}
-	grads := Gradient(loss, weights...)
+	var grads []*Node
+	if s.preIn {
+		grads = preInGradients(loss, xn, preIn, paths, weights)
+	} else {
+		grads = Gradient(loss, weights...)
+	}
 	for i, p := range paths {
 		if p == saePath(varWDec) { // keep the update tangent to the unit rows
 			w := weights[i]

@@ -13,7 +13,7 @@ import (
 // TopK thresholds computed on the host. On the pure-Go backend the graph's bisection
 // (kthLargest: 31 rounds of compare, count and select over [batch, latents]) is a large share of
 // a training step; a quickselect per row in Go finds the same values in one pass over the data.
-// The trainer then runs the step in two executions: preGraph gives ReLU(pre) and the dead
+// The trainer then runs the step in two executions: preGraph gives the pre-activations and the dead
 // latents, the host finds the thresholds, and the step graph masks with them (stepGraph with
 // shape.hostKth). The masks, and so every weight, are those of the in-graph bisection: the
 // same ops compute the pre-activations in both graphs, and the host value is the exact k-th
@@ -137,25 +137,27 @@ func hostKthOn(backend compute.Backend) bool {
 }
 
 // thresholds finds the step's TopK thresholds on the host (shape.hostKth) into t.thr and, when
-// the step runs AuxK, t.thrAux.
-func (t *trainer) thresholds(x *tensors.Tensor, rowW []float32, withAux bool) error {
+// the step runs AuxK, t.thrAux. It returns preGraph's pre-activations, which the caller finalizes
+// after the step (its input with shape.preIn).
+func (t *trainer) thresholds(x *tensors.Tensor, rowW []float32, withAux bool) (pre *tensors.Tensor, err error) {
 	outs, err := t.preExec.Call(x)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
-		for _, o := range outs {
-			o.FinalizeAll()
+		outs[1].FinalizeAll()
+		if err != nil {
+			outs[0].FinalizeAll()
 		}
 	}()
 	B, L := t.cfg.BatchSize, t.s.latents
 	var dead []float32
 	if withAux {
 		if dead, err = tensors.CopyFlatData[float32](outs[1]); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return tensors.ConstFlatData(outs[0], func(r []float32) {
+	return outs[0], tensors.ConstFlatData(outs[0], func(r []float32) {
 		if t.s.batchTopK {
 			v := batchThreshold(r, B, L, t.s.k, rowW)
 			for i := range t.thr {

@@ -161,6 +161,7 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
 		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm,
 			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend), hostAdam: hostAdamOn(backend)}}
+	t.s.preIn = preInOn(t.s, backend)
 	t.st.Config = t.configKey()
 	if err := t.initVariables(); err != nil {
 		return nil, false, err
@@ -421,10 +422,15 @@ func (t *trainer) stepOn(bt *batch) error {
 		tensors.FromFlatDataAndDimensions(bt.pw, B),
 		float32(lr), float32(t.st.Step + 1), float32(cw)}
 	if t.s.hostKth {
-		if err := t.thresholds(args[0].(*tensors.Tensor), rowW, withAux); err != nil {
+		pre, err := t.thresholds(args[0].(*tensors.Tensor), rowW, withAux)
+		if err != nil {
 			return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
 		}
+		defer pre.FinalizeAll()
 		args = append(args, tensors.FromFlatDataAndDimensions(t.thr, B, 1), tensors.FromFlatDataAndDimensions(t.thrAux, B, 1))
+		if t.s.preIn {
+			args = append(args, pre)
+		}
 	}
 	outs, err := exec.Call(args...)
 	if err != nil {
