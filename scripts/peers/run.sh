@@ -56,7 +56,7 @@ peer() { "$PY" "$@" | tee -a "$raw" >&2; }
 
 # The machine and the versions.
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-"$PY" - "$cpu" "$(nproc)" "$threads" "$quick" "$(go version)" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo +changes)" "$GGUF" >>"$raw" <<'PYEOF'
+"$PY" - "$cpu" "$(nproc)" "$threads" "$quick" "$(go version)" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!results/peers' 2>/dev/null || echo +changes)" "$GGUF" >>"$raw" <<'PYEOF'
 import json, sys, datetime, platform
 cpu, cores, threads, quick, gov, rev, gguf = sys.argv[1:]
 print(json.dumps({"row": "meta", "cpu": cpu, "cores": int(cores), "threads": int(threads), "quick": quick == "1",
