@@ -185,3 +185,26 @@ func saeBytes(t *testing.T, outDir string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// requireSameTraining trains on items twice, with *flag false and then true, each with the
+// Config that cfg builds for a fresh folder, and requires the same SAE bytes, the same last
+// checkpoint (the Adam moments with it) and the same metrics. Returns both results.
+func requireSameTraining(t *testing.T, name string, flag *bool, items []Item, cfg func(dir string) Config) (off, on *Result) {
+	t.Helper()
+	run := func(v bool) (sae, ckpt []byte, res *Result) {
+		*flag = v
+		defer func() { *flag = false }()
+		c := cfg(t.TempDir())
+		res, err := TrainOn(context.Background(), c, &SliceSource{Items: items}, nil)
+		require.NoError(t, err)
+		ckpt, err = os.ReadFile(filepath.Join(c.WorkDir, CheckpointFile))
+		require.NoError(t, err)
+		return saeBytes(t, c.OutDir), ckpt, res
+	}
+	offSAE, offCkpt, off := run(false)
+	onSAE, onCkpt, on := run(true)
+	require.Equal(t, onSAE, offSAE, name)
+	require.Equal(t, onCkpt, offCkpt, "%s: checkpoint (moments)", name)
+	require.Equal(t, on.Metrics, off.Metrics, name)
+	return off, on
+}
