@@ -166,3 +166,14 @@ func (t *trainer) restore() (bool, error) {
 	t.st, t.acc, t.rows = meta.State, meta.Acc, meta.Rows
 	return true, nil
 }
+
+// transpose returns the [cols, rows] transpose of a row-major [rows, cols] matrix.
+func transpose(a []float32, rows, cols int) []float32 {
+	out := make([]float32, len(a))
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = a[r*cols+c]
+		}
+	}
+	return out
+}

@@ -343,17 +343,6 @@ func (t *trainer) initVariables() error {
 	return nil
 }
 
-// transpose returns the [cols, rows] transpose of a row-major [rows, cols] matrix.
-func transpose(a []float32, rows, cols int) []float32 {
-	out := make([]float32, len(a))
-	for r := range rows {
-		for c := range cols {
-			out[c*rows+r] = a[r*cols+c]
-		}
-	}
-	return out
-}
-
 // run trains from the current state to the last epoch.
 func (t *trainer) run(ctx context.Context) error {
 	cfg := t.cfg
