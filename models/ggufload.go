@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/pttrust/pttrust/internal/matrix"
 	"github.com/pttrust/pttrust/models/gguf"
 )
 
@@ -141,7 +142,7 @@ func LoadGGUF(path string, backend compute.Backend) (*Model, error) {
 				return nil, fmt.Errorf("models: %s: tensor %s: %w", path, srcs[i].name, err)
 			}
 		case srcs[i].transpose:
-			data = transpose2D(data, p.Shape[1], p.Shape[0])
+			data = matrix.Transpose(data, p.Shape[1], p.Shape[0])
 		}
 		if _, err := store.CreateVariable(p.Path(), tensors.FromFlatDataAndDimensions(data, p.Shape...)); err != nil {
 			return nil, fmt.Errorf("models: %s: tensor %s: %w", path, srcs[i].name, err)
@@ -173,15 +174,4 @@ func unpermuteRows(data []float32, shape []int, heads int) ([]float32, error) {
 		}
 	}
 	return out, nil
-}
-
-// transpose2D transposes a row-major [rows, cols] matrix.
-func transpose2D(data []float32, rows, cols int) []float32 {
-	out := make([]float32, len(data))
-	for r := range rows {
-		for c := range cols {
-			out[c*rows+r] = data[r*cols+c]
-		}
-	}
-	return out
 }

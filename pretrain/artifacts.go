@@ -13,6 +13,7 @@ import (
 
 	"github.com/pttrust/pttrust/internal/atomicfile"
 	"github.com/pttrust/pttrust/internal/buildinfo"
+	"github.com/pttrust/pttrust/internal/matrix"
 	"github.com/pttrust/pttrust/models/safetensors"
 )
 
@@ -53,7 +54,7 @@ func (t *trainer) sae() (*SAE, error) {
 		return nil, err
 	}
 	if t.s.tied {
-		s.WEnc = transpose(s.WDec, l, d)
+		s.WEnc = matrix.Transpose(s.WDec, l, d)
 	} else if s.WEnc, err = t.values(saePath(varWEnc)); err != nil {
 		return nil, err
 	}
@@ -165,15 +166,4 @@ func (t *trainer) restore() (bool, error) {
 	}
 	t.st, t.acc, t.rows = meta.State, meta.Acc, meta.Rows
 	return true, nil
-}
-
-// transpose returns the [cols, rows] transpose of a row-major [rows, cols] matrix.
-func transpose(a []float32, rows, cols int) []float32 {
-	out := make([]float32, len(a))
-	for r := range rows {
-		for c := range cols {
-			out[c*rows+r] = a[r*cols+c]
-		}
-	}
-	return out
 }

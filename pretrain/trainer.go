@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/pttrust/pttrust/internal/atomicfile"
+	"github.com/pttrust/pttrust/internal/matrix"
 	"github.com/pttrust/pttrust/models"
 )
 
@@ -321,7 +322,7 @@ func (t *trainer) initVariables() error {
 		saePath(varBPre): tensors.FromShape(shapes.Make(dtypes.Float32, d)),
 	}
 	if !t.s.tied {
-		vals[saePath(varWEnc)] = tensors.FromFlatDataAndDimensions(transpose(wDec, l, d), d, l)
+		vals[saePath(varWEnc)] = tensors.FromFlatDataAndDimensions(matrix.Transpose(wDec, l, d), d, l)
 	}
 	for _, p := range t.s.trainable() {
 		if _, err := t.store.CreateVariable(p, vals[p]); err != nil {
