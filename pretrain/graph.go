@@ -57,6 +57,12 @@ type shape struct {
 	preIn bool
 }
 
+// decays says whether AdamW's weight decay applies to the trained variable p: the encoder
+// matrix (W_dec when tied).
+func (s shape) decays(p string) bool {
+	return p == saePath(varWEnc) || (s.tied && p == saePath(varWDec))
+}
+
 // trainable lists the store paths of the trained variables.
 func (s shape) trainable() []string {
 	p := []string{saePath(varBEnc), saePath(varWDec), saePath(varBPre)}
@@ -385,8 +391,7 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 		v := Add(MulScalar(vVar.NodeValue(g), adamB2), MulScalar(Square(gr), 1-adamB2))
 		update := Div(Div(m, corr1), AddScalar(Sqrt(Div(v, corr2)), adamEps))
 		w := weights[i]
-		decays := p == saePath(varWEnc) || (s.tied && p == saePath(varWDec))
-		if cfg.WeightDecay > 0 && decays {
+		if cfg.WeightDecay > 0 && s.decays(p) {
 			update = Add(update, MulScalar(w, cfg.WeightDecay))
 		}
 		nw := Sub(w, Mul(lr, update))

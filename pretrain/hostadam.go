@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -44,7 +45,7 @@ func (s shape) hostAdamPaths() []string {
 
 // isHostAdam says whether p is updated on the host under shape s.
 func (s shape) isHostAdam(p string) bool {
-	return s.hostAdam && (p == saePath(varWEnc) || p == saePath(varWDec))
+	return s.hostAdam && slices.Contains(s.hostAdamPaths(), p)
 }
 
 // unitRows divides each row by its L2 norm (+1e-12 under the root). x: [rows, cols]; returns
@@ -93,7 +94,7 @@ func newHostAdam(t *trainer) (*hostAdam, error) {
 			}
 		}
 		h.w, h.m, h.v = append(h.w, shared), append(h.m, mv[0]), append(h.v, mv[1])
-		h.decays = append(h.decays, t.cfg.WeightDecay > 0 && (p == saePath(varWEnc) || t.s.tied))
+		h.decays = append(h.decays, t.cfg.WeightDecay > 0 && t.s.decays(p))
 	}
 	var err error
 	h.unit, err = graph.NewExec(t.backend, unitRows)

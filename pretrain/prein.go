@@ -40,22 +40,18 @@ func preInOn(s shape, backend compute.Backend) bool {
 func preInGradients(loss, xn, preIn *Node, paths []string, weights []*Node) []*Node {
 	at := map[string]int{}
 	var wrt []*Node
+	var autoAt []int // the indices (in paths) of the variables autodiff differentiates
 	for i, p := range paths {
 		at[p] = i
 		if p != saePath(varWEnc) && p != saePath(varBEnc) {
-			wrt = append(wrt, weights[i])
+			wrt, autoAt = append(wrt, weights[i]), append(autoAt, i)
 		}
 	}
-	wrt = append(wrt, preIn)
-	auto := Gradient(loss, wrt...)
+	auto := Gradient(loss, append(wrt, preIn)...)
 	dPre := auto[len(auto)-1] // [batch, latents]
 	grads := make([]*Node, len(paths))
-	k := 0
-	for i, p := range paths {
-		if p != saePath(varWEnc) && p != saePath(varBEnc) {
-			grads[i] = auto[k]
-			k++
-		}
+	for k, i := range autoAt {
+		grads[i] = auto[k]
 	}
 	bPre, wEnc, bEnc := weights[at[saePath(varBPre)]], weights[at[saePath(varWEnc)]], weights[at[saePath(varBEnc)]]
 	xc := Sub(xn, InsertAxes(bPre, 0)) // [batch, dim]: as preActivations builds it
