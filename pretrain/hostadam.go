@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -108,19 +109,20 @@ func newHostAdam(t *trainer) (*hostAdam, error) {
 // step's clip factor, bias corrections and learning rate (stats of the same step).
 func (h *hostAdam) step(grads []*tensors.Tensor, scale, corr1, corr2, lr float32) error {
 	for i, p := range h.paths {
-		g, err := h.deviceFloats(grads[i])
+		g, err := outputFloats(h.backend, grads[i])
 		if err != nil {
 			return err
 		}
-		err = tensors.MutableFlatData(h.m[i], func(m []float32) {
-			_ = tensors.MutableFlatData(h.v[i], func(v []float32) {
-				_ = tensors.MutableFlatData(h.w[i], func(w []float32) {
+		var errV, errW error
+		errM := tensors.MutableFlatData(h.m[i], func(m []float32) {
+			errV = tensors.MutableFlatData(h.v[i], func(v []float32) {
+				errW = tensors.MutableFlatData(h.w[i], func(w []float32) {
 					adamW(w, g, m, v, adamScalars{scale, corr1, corr2, lr, h.wd, h.decays[i]})
 				})
 			})
 		})
-		if err != nil {
-			return err
+		if err := errors.Join(errM, errV, errW); err != nil {
+			return fmt.Errorf("pretrain: %s: %w", p, err)
 		}
 		if p == saePath(varWDec) {
 			if err := h.renorm(i); err != nil {
@@ -138,17 +140,18 @@ func (h *hostAdam) renorm(i int) error {
 		return fmt.Errorf("pretrain: decoder rows: %w", err)
 	}
 	defer outs[0].FinalizeAll()
-	u, err := h.deviceFloats(outs[0])
+	u, err := outputFloats(h.backend, outs[0])
 	if err != nil {
 		return err
 	}
 	return tensors.MutableFlatData(h.w[i], func(w []float32) { copy(w, u) })
 }
 
-// deviceFloats is the memory of a float32 graph output, read in place (the pure-Go backend's
-// buffers are Go memory); valid until the tensor is finalized.
-func (h *hostAdam) deviceFloats(t *tensors.Tensor) ([]float32, error) {
-	buf, err := t.Buffer(h.backend, 0)
+// outputFloats is the memory of a float32 graph output, read in place (the pure-Go backend's
+// buffers are Go memory: no copy to the host); valid until the tensor is finalized. The host
+// TopK and the host AdamW read the graphs' outputs through it.
+func outputFloats(backend compute.Backend, t *tensors.Tensor) ([]float32, error) {
+	buf, err := t.Buffer(backend, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -151,23 +151,24 @@ func (t *trainer) thresholds(x *tensors.Tensor, rowW []float32, withAux bool) (p
 		}
 	}()
 	B, L := t.cfg.BatchSize, t.s.latents
-	var dead []float32
+	r, err := outputFloats(t.backend, outs[0]) // read in place: outs live until the deferred finalize
+	if err != nil {
+		return nil, err
+	}
+	if t.s.batchTopK {
+		v := batchThreshold(r, B, L, t.s.k, rowW)
+		for i := range t.thr {
+			t.thr[i] = v
+		}
+	} else {
+		rowThresholds(r, B, L, t.s.k, nil, t.thr)
+	}
 	if withAux {
-		if dead, err = tensors.CopyFlatData[float32](outs[1]); err != nil {
+		dead, err := outputFloats(t.backend, outs[1])
+		if err != nil {
 			return nil, err
 		}
+		rowThresholds(r, B, L, min(t.s.auxK, L), dead, t.thrAux)
 	}
-	return outs[0], tensors.ConstFlatData(outs[0], func(r []float32) {
-		if t.s.batchTopK {
-			v := batchThreshold(r, B, L, t.s.k, rowW)
-			for i := range t.thr {
-				t.thr[i] = v
-			}
-		} else {
-			rowThresholds(r, B, L, t.s.k, nil, t.thr)
-		}
-		if withAux {
-			rowThresholds(r, B, L, min(t.s.auxK, L), dead, t.thrAux)
-		}
-	})
+	return outs[0], nil
 }
