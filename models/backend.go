@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -289,7 +290,7 @@ func NewBackendSpec(spec string) (compute.Backend, BackendSpec, error) {
 			return nil, s, err
 		}
 	}
-	s = withGoScheduling(s)
+	s = withGoExecutors(s)
 	b, err := newBackendNoPanic(s.String())
 	if err != nil {
 		msg := fmt.Sprintf("backend %q: %v", s.Raw, err)
@@ -307,30 +308,34 @@ func NewBackendSpec(spec string) (compute.Backend, BackendSpec, error) {
 	return b, s, nil
 }
 
-// GoOpsSequential is the pure-Go backend's option that runs a graph's ops one after the other,
-// each using the backend's worker pool for its own parallel work. pttrust adds it to a pure-Go
-// spec that names no scheduling ("go", "go:parallelism=4"); "go:ops_parallel" keeps GoMLX's
-// default. GoMLX's parallel scheduling (compute v0.1.14) runs min(8, parallelism) executors
-// and each holds one of the pool's slots for the whole call, even while it waits for ready
-// ops: a matmul then finds no free worker and runs on one core. Measured on 2 cores
-// (GOMAXPROCS=2): BenchmarkMatMul 126 -> 266 GFLOP/s, SmolLM2's states pass 1531-1570 ->
-// 1931-2167 tokens/s; the same results (they do not depend on the number of workers).
-const GoOpsSequential = "ops_sequential"
+// goExecutorsOption is the pure-Go backend's option for how many goroutines run a graph's ready
+// ops at once ("num_executors=N").
+const goExecutorsOption = "num_executors"
 
-// goSchedulingOptions are the pure-Go backend's options that choose the op scheduling.
-var goSchedulingOptions = []string{GoOpsSequential, "ops_parallel"}
+// GoExecutors is the number of op executors pttrust gives GoMLX's pure-Go backend unless the spec
+// names num_executors or ops_sequential: GOMAXPROCS/2, at least 2 and at most GoMLX's default 8.
+// GoMLX (compute v0.1.14) runs min(8, parallelism) executors, parallelism being 2 x GOMAXPROCS,
+// and each executor but the caller holds a slot of the worker pool for the whole call, even while
+// it waits for ready ops; a matmul splits only over the free slots. On 2 cores the 4 executors
+// held 3 of the 4 slots and every matmul ran on one core. With 2 executors, measured on 2 cores
+// (GOMAXPROCS=2), two alternations: BenchmarkMatMul 126 -> 276-282 GFLOP/s, SmolLM2's states
+// pass 1 531-1 570 -> 2 162-2 309 tokens/s, BenchmarkPeerSAE (2 048 latents) 4 753-4 865 ->
+// 7 007-7 032 lines/s; ops one after the other (ops_sequential) gave 266-276, 1 931-2 167 and
+// 5 368-5 891. The results are the same bits however the ops are scheduled.
+func GoExecutors() int { return min(8, max(2, runtime.GOMAXPROCS(0)/2)) }
 
-// withGoScheduling adds GoOpsSequential to a pure-Go spec that names no scheduling.
-func withGoScheduling(s BackendSpec) BackendSpec {
+// withGoExecutors adds num_executors=GoExecutors() to a pure-Go spec that names neither it nor
+// ops_sequential.
+func withGoExecutors(s BackendSpec) BackendSpec {
 	if s.Name != DefaultBackend {
 		return s
 	}
-	for _, o := range goSchedulingOptions {
+	for _, o := range []string{goExecutorsOption, "ops_sequential"} {
 		if _, ok := s.Option(o); ok {
 			return s
 		}
 	}
-	s.Options = append(slices.Clone(s.Options), GoOpsSequential)
+	s.Options = append(slices.Clone(s.Options), goExecutorsOption+"="+strconv.Itoa(GoExecutors()))
 	return s
 }
 

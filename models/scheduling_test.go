@@ -3,21 +3,29 @@ package models
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/gomlx/compute"
 	"github.com/stretchr/testify/require"
 )
 
-// The pure-Go backend runs a graph's ops one after the other unless the spec names a
-// scheduling (withGoScheduling); other backends' specs are left alone.
-func TestGoBackendSchedulesOpsSequentially(t *testing.T) {
+// The pure-Go backend gets GoExecutors() op executors unless the spec names num_executors or
+// ops_sequential (withGoExecutors); other backends' specs are left alone.
+func TestGoBackendExecutors(t *testing.T) {
 	t.Setenv(compute.ConfigEnvVar, "")
+	for procs, want := range map[int]int{1: 2, 2: 2, 4: 2, 6: 3, 16: 8, 64: 8} {
+		old := runtime.GOMAXPROCS(procs)
+		require.Equal(t, want, GoExecutors(), "GOMAXPROCS %d", procs)
+		runtime.GOMAXPROCS(old)
+	}
+	n := "num_executors=" + strconv.Itoa(GoExecutors())
 	for _, c := range []struct{ spec, want string }{
-		{"", "go:ops_sequential"},
-		{"go", "go:ops_sequential"},
-		{"go:parallelism=2", "go:parallelism=2,ops_sequential"},
-		{"go:ops_parallel", "go:ops_parallel"},
+		{"", "go:" + n},
+		{"go", "go:" + n},
+		{"go:ops_parallel", "go:ops_parallel," + n},
+		{"go:num_executors=5", "go:num_executors=5"},
 		{"go:ops_sequential", "go:ops_sequential"},
 	} {
 		b, s, err := NewBackendSpec(c.spec)
@@ -25,17 +33,18 @@ func TestGoBackendSchedulesOpsSequentially(t *testing.T) {
 		require.Equal(t, c.want, s.String(), c.spec)
 		b.Finalize()
 	}
-	t.Setenv(compute.ConfigEnvVar, "go:ops_parallel")
+	t.Setenv(compute.ConfigEnvVar, "go:num_executors=3")
 	_, s, err := NewBackendSpec("")
 	require.NoError(t, err)
-	require.Equal(t, "go:ops_parallel", s.String())
+	require.Equal(t, "go:num_executors=3", s.String())
 	x, err := ParseBackendSpec("xla:cuda,tf32=false")
 	require.NoError(t, err)
-	require.Equal(t, x, withGoScheduling(x))
+	require.Equal(t, x, withGoExecutors(x))
 }
 
-// The scheduling changes when ops run, not what they compute: a forward pass (matmuls split over
-// the worker pool, attention, norms, logits) gives the same bits both ways.
+// The scheduling changes when ops run and over how many workers a matmul splits, not what they
+// compute: a forward pass (matmuls, attention, norms, logits) gives the same bits with pttrust's
+// executors, GoMLX's default ones and ops one after the other.
 func TestGoSchedulingSameBits(t *testing.T) {
 	cfg := tinyBenchConfig()
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -55,13 +64,16 @@ func TestGoSchedulingSameBits(t *testing.T) {
 		require.NoError(t, err)
 		return out
 	}
-	seq, par := run("go"), run("go:ops_parallel")
-	for _, h := range hooks {
-		want, got := par[h].Data, seq[h].Data
-		require.Len(t, got, len(want), h)
-		for i := range want {
-			if math.Float32bits(want[i]) != math.Float32bits(got[i]) && !(math.IsNaN(float64(want[i])) && math.IsNaN(float64(got[i]))) {
-				t.Fatalf("%s: element %d: %v with ops in parallel, %v one after the other", h, i, want[i], got[i])
+	want := run("go:ops_sequential")
+	for _, spec := range []string{"go", "go:ops_parallel,num_executors=8"} {
+		got := run(spec)
+		for _, h := range hooks {
+			w, g := want[h].Data, got[h].Data
+			require.Len(t, g, len(w), h)
+			for i := range w {
+				if math.Float32bits(w[i]) != math.Float32bits(g[i]) && !(math.IsNaN(float64(w[i])) && math.IsNaN(float64(g[i]))) {
+					t.Fatalf("%s: element %d: %v with ops one after the other, %v with %q", h, i, w[i], g[i], spec)
+				}
 			}
 		}
 	}
