@@ -317,11 +317,12 @@ const goExecutorsOption = "num_executors"
 // GoMLX (compute v0.1.14) runs min(8, parallelism) executors, parallelism being 2 x GOMAXPROCS,
 // and each executor but the caller holds a slot of the worker pool for the whole call, even while
 // it waits for ready ops; a matmul splits only over the free slots. On 2 cores the 4 executors
-// held 3 of the 4 slots and every matmul ran on one core. With 2 executors, measured on 2 cores
-// (GOMAXPROCS=2), two alternations: BenchmarkMatMul 126 -> 276-282 GFLOP/s, SmolLM2's states
-// pass 1 531-1 570 -> 2 162-2 309 tokens/s, BenchmarkPeerSAE (2 048 latents) 4 753-4 865 ->
-// 7 007-7 032 lines/s; ops one after the other (ops_sequential) gave 266-276, 1 931-2 167 and
-// 5 368-5 891. The results are the same bits however the ops are scheduled.
+// held 3 of the 4 slots and every matmul ran on one core. On 2 cores (GOMAXPROCS=2), the code
+// before and after alternately twice: BenchmarkMatMul 135-143 -> 284 GFLOP/s, SmolLM2's states
+// pass 1 469-1 629 -> 2 244-2 417 tokens/s, its full pass 330-350 -> 515-520, BenchmarkPeerSAE
+// (10 epochs) 2 048 latents 5 143-5 446 -> 6 970-7 244 lines/s, 128 latents 40.9-44.6 k ->
+// 49.8-50.5 k; ops one after the other (ops_sequential) gained less (SAE 2 048: 5 659-5 891).
+// The results are the same bits however the ops are scheduled (TestGoSchedulingSameBits).
 func GoExecutors() int { return min(8, max(2, runtime.GOMAXPROCS(0)/2)) }
 
 // withGoExecutors adds num_executors=GoExecutors() to a pure-Go spec that names neither it nor
