@@ -110,7 +110,13 @@ func mlp(cfg *Config, scope *model.Scope, x *Node) *Node {
 
 // rotary holds the cos/sin tables of RoPE for one sequence length.
 type rotary struct {
-	cos, sin *Node // [1, seq, 1, headDim]
+	// cos and sin: [1, seq, 1, headDim]; sin's first half negated (see apply).
+	cos, sin *Node
+	// byHeads: the tables broadcast to [1, seq, heads, headDim], built once per graph for each
+	// head count (queries, keys) and shared by every layer. A product with the [1, seq, 1, headDim]
+	// tables broadcasts an inner axis, which the pure-Go backend runs through its generic
+	// iterator; with these it is an element-wise (batch 1) or leading-axis product.
+	byHeads map[int][2]*Node
 }
 
 // newRotary builds the tables with Hugging Face's "rotate half" layout: frequency i is used at
@@ -124,16 +130,29 @@ func newRotary(g *Graph, cfg *Config, seq int) *rotary {
 	}
 	pos := Iota(g, shapes.Make(dtypes.Float32, seq, 1), 0) // [seq, 1]
 	freqs := Mul(pos, Reshape(Const(g, invFreq), 1, half)) // [seq, half]
-	emb := Concatenate([]*Node{freqs, freqs}, -1)          // [seq, headDim]
-	emb = Reshape(emb, 1, seq, 1, cfg.HeadDim)             // [1, seq, 1, headDim]
-	return &rotary{cos: Cos(emb), sin: Sin(emb)}
+	cos, sin := Cos(freqs), Sin(freqs)                     // [seq, half]
+	table := func(a, b *Node) *Node { return Reshape(Concatenate([]*Node{a, b}, -1), 1, seq, 1, cfg.HeadDim) }
+	return &rotary{cos: table(cos, cos), sin: table(Neg(sin), sin), byHeads: map[int][2]*Node{}}
 }
 
-// apply rotates x: [batch, seq, heads, headDim] -> same shape.
+// tables returns cos and sin broadcast to [1, seq, heads, headDim].
+func (r *rotary) tables(heads int) (cos, sin *Node) {
+	t, ok := r.byHeads[heads]
+	if !ok {
+		d := r.cos.Shape().Dimensions
+		t = [2]*Node{BroadcastToDims(r.cos, 1, d[1], heads, d[3]), BroadcastToDims(r.sin, 1, d[1], heads, d[3])}
+		r.byHeads[heads] = t
+	}
+	return t[0], t[1]
+}
+
+// apply rotates x: [batch, seq, heads, headDim] -> same shape: x·cos + [-x2, x1]·sin, x1 and x2
+// the halves of x, computed as x·cos + [x2, x1]·[-sin1, sin2] (the same products: negating a
+// factor negates a float product exactly).
 func (r *rotary) apply(x *Node) *Node {
 	half := x.Shape().Dim(-1) / 2
 	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
 	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
-	rot := Concatenate([]*Node{Neg(x2), x1}, -1)
-	return Add(Mul(x, r.cos), Mul(rot, r.sin))
+	cos, sin := r.tables(x.Shape().Dim(2))
+	return Add(Mul(x, cos), Mul(Concatenate([]*Node{x2, x1}, -1), sin))
 }
