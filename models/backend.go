@@ -317,8 +317,8 @@ const goExecutorsOption = "num_executors"
 // GoMLX (compute v0.1.14) runs min(8, parallelism) executors, parallelism being 2 x GOMAXPROCS,
 // and each executor but the caller holds a slot of the worker pool for the whole call, even while
 // it waits for ready ops; a matmul splits only over the free slots. On 2 cores the 4 executors
-// held 3 of the 4 slots and every matmul ran on one core. On 2 cores (GOMAXPROCS=2), the code
-// before and after alternately twice: BenchmarkMatMul 135-143 -> 284 GFLOP/s, SmolLM2's states
+// held 3 of the 4 slots and every matmul ran on one core. There (GOMAXPROCS=2), the code before
+// and after alternately twice: BenchmarkMatMul 135-143 -> 284 GFLOP/s, SmolLM2's states
 // pass 1 469-1 629 -> 2 244-2 417 tokens/s, its full pass 330-350 -> 515-520, BenchmarkPeerSAE
 // (10 epochs) 2 048 latents 5 143-5 446 -> 6 970-7 244 lines/s, 128 latents 40.9-44.6 k ->
 // 49.8-50.5 k; ops one after the other (ops_sequential) gained less (SAE 2 048: 5 659-5 891).

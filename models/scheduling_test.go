@@ -34,9 +34,10 @@ func TestGoBackendExecutors(t *testing.T) {
 		b.Finalize()
 	}
 	t.Setenv(compute.ConfigEnvVar, "go:num_executors=3")
-	_, s, err := NewBackendSpec("")
+	b, s, err := NewBackendSpec("")
 	require.NoError(t, err)
 	require.Equal(t, "go:num_executors=3", s.String())
+	b.Finalize()
 	x, err := ParseBackendSpec("xla:cuda,tf32=false")
 	require.NoError(t, err)
 	require.Equal(t, x, withGoExecutors(x))
@@ -58,6 +59,7 @@ func TestGoSchedulingSameBits(t *testing.T) {
 	run := func(spec string) map[string]*Array {
 		backend, err := NewBackend(spec)
 		require.NoError(t, err)
+		t.Cleanup(backend.Finalize)
 		m, err := NewRandom(cfg, backend, 9)
 		require.NoError(t, err)
 		out, err := m.Run(ids, Request{Hooks: hooks})
