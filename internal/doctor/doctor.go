@@ -243,6 +243,9 @@ func (r *Report) WriteText(w io.Writer) {
 		spec += " (from " + r.Spec.Source + ")"
 	}
 	kv("spec", "%s", spec)
+	if cfg := r.Spec.String(); r.Spec.PluginPath == "" && cfg != strings.TrimSpace(r.Spec.Raw) {
+		kv("config", "%s (what GoMLX is given)", cfg) // e.g. the pure-Go backend's executors
+	}
 	if r.Spec.PluginPath != "" {
 		kv("plugin", "%s (%s)", r.Spec.PluginPath, r.Spec.PluginSource)
 	}

@@ -3,6 +3,7 @@ package doctor
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,6 +38,7 @@ func TestCheckGoBackend(t *testing.T) {
 	r.WriteText(&buf)
 	out := buf.String()
 	for _, want := range []string{"build", "pttrust 0.1.0-dev", "simd", "compiled backends  go", "spec               go (from default)",
+		"config             go:num_executors=" + strconv.Itoa(models.GoExecutors()) + " (what GoMLX is given)",
 		"status             ok", "devices            1", "matmul check       256x512x256 float32 ok: max |err| 0", "cuda", "environment"} {
 		require.Contains(t, out, want)
 	}
