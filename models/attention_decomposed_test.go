@@ -49,8 +49,8 @@ func TestDecomposedAttentionMatchesCore(t *testing.T) {
 			}, q, k, v)
 			require.NoError(t, err)
 			flat := func(i int) []float32 { return tensors.MustCopyFlatData[float32](outs[i]) }
-			requireSameBits(t, "output", flat(1), flat(0))
-			requireSameBits(t, "probabilities", flat(3), flat(2))
+			requireSameBits(t, "output, attention.Core (want) vs decomposed", flat(1), flat(0))
+			requireSameBits(t, "probabilities, attention.Core (want) vs decomposed", flat(3), flat(2))
 		})
 	}
 }
@@ -96,7 +96,7 @@ func TestHandAttentionPassSameBits(t *testing.T) {
 			}
 			want, got := run(false), run(true)
 			for _, h := range hooks {
-				requireSameBits(t, fmt.Sprintf("%s %dx%d %s", cfg.ModelType, batch, seq, h), want[h].Data, got[h].Data)
+				requireSameBits(t, fmt.Sprintf("%s %dx%d %s, attention.Core pass (want) vs hand-decomposed", cfg.ModelType, batch, seq, h), want[h].Data, got[h].Data)
 			}
 		}
 	}

@@ -46,7 +46,7 @@ func TestIOWeightsSameBits(t *testing.T) {
 		require.NoError(t, err)
 		want := tensors.MustCopyFlatData[float32](torch.MustCall(x, w, b)[0])
 		got := tensors.MustCopyFlatData[float32](io.MustCall(x, wIO, b)[0])
-		requireSameBits(t, fmt.Sprintf("dense %v", s), want, got)
+		requireSameBits(t, fmt.Sprintf("dense %v, [out, in] weights (want) vs [in, out] copies", s), want, got)
 	}
 
 	tied := tinyBenchConfig()
@@ -80,18 +80,20 @@ func TestIOWeightsSameBits(t *testing.T) {
 			want, got := run(false), run(true)
 			require.NotNil(t, m.Store.GetVariable(fusedQKVPath(L-1)), "no fused copy")
 			for _, h := range hooks {
-				requireSameBits(t, fmt.Sprintf("%s %dx%d %s", cfg.ModelType, batch, seq, h), want[h].Data, got[h].Data)
+				requireSameBits(t, fmt.Sprintf("%s %dx%d %s, [out, in] weights (want) vs [in, out] copies", cfg.ModelType, batch, seq, h), want[h].Data, got[h].Data)
 			}
 		}
 	}
 }
 
+// requireSameBits requires got to hold want's float32 bit patterns (any NaN matching any NaN);
+// what names the compared values and the two ways they were computed.
 func requireSameBits(t *testing.T, what string, want, got []float32) {
 	t.Helper()
 	require.Len(t, got, len(want), what)
 	for i := range want {
 		if math.Float32bits(want[i]) != math.Float32bits(got[i]) && !(math.IsNaN(float64(want[i])) && math.IsNaN(float64(got[i]))) {
-			t.Fatalf("%s: element %d: %v with the [out, in] weights, %v with the [in, out] copies", what, i, want[i], got[i])
+			t.Fatalf("%s: element %d: want %v, got %v", what, i, want[i], got[i])
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -66,15 +67,8 @@ func TestRotarySameBitsAsRotateHalf(t *testing.T) {
 			wantY, wantG := run(c.ref)
 			gotY, gotG := run(c.mine)
 			require.NotEqual(t, vals, wantY, "the rotation moved nothing")
-			for name, pair := range map[string][2][]float32{"output": {wantY, gotY}, "gradient": {wantG, gotG}} {
-				want, got := pair[0], pair[1]
-				require.Len(t, got, len(want))
-				for i := range want {
-					if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
-						t.Fatalf("%v %s %s: element %d: %v (rotate_half), %v (rotary.apply)", s, c.name, name, i, want[i], got[i])
-					}
-				}
-			}
+			requireSameBits(t, fmt.Sprintf("%v %s output, rotate_half (want) vs rotary.apply", s, c.name), wantY, gotY)
+			requireSameBits(t, fmt.Sprintf("%v %s gradient, rotate_half (want) vs rotary.apply", s, c.name), wantG, gotG)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 package models
 
 import (
-	"math"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -70,13 +70,7 @@ func TestGoSchedulingSameBits(t *testing.T) {
 	for _, spec := range []string{"go", "go:ops_parallel,num_executors=8"} {
 		got := run(spec)
 		for _, h := range hooks {
-			w, g := want[h].Data, got[h].Data
-			require.Len(t, g, len(w), h)
-			for i := range w {
-				if math.Float32bits(w[i]) != math.Float32bits(g[i]) && !(math.IsNaN(float64(w[i])) && math.IsNaN(float64(g[i]))) {
-					t.Fatalf("%s: element %d: %v with ops one after the other, %v with %q", h, i, w[i], g[i], spec)
-				}
-			}
+			requireSameBits(t, fmt.Sprintf("%s, ops one after the other (want) vs %q", h, spec), want[h].Data, got[h].Data)
 		}
 	}
 }
