@@ -2,7 +2,10 @@ package pretrain
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,67 +20,161 @@ import (
 // (scripts/peers/run.sh): stage 1 as `pttrust pretrain` runs it (Train: line states streamed
 // from the extraction's Parquet shards through the shuffle buffer, AdamW steps) on the states of
 // $PTTRUST_PEERS_STATES, with the settings the SAELens peer (scripts/peers/sae_peer.py) mirrors:
-// TopK, k 32, batch 256, lr 2e-4 after 100 warm-up steps, clip 1.0, input LayerNorm, b_pre the
-// mean, AuxK 64 at 1/32 on latents dead for 20 000 lines, no contrastive term (SAELens has none).
-// One sub-benchmark per width in $PTTRUST_PEERS_SAE_LATENTS (default "128,2048"), each
-// $PTTRUST_PEERS_SAE_EPOCHS epochs (default 10). lines/s is over the steps after the first (the
-// first compiles the graph); fvu is the trained SAE's on every line (SAE.FVU), after the run's
-// steps (reported for the peer to run as many).
+// TopK, k 32, batch 256, 100 warm-up steps, clip 1.0, input LayerNorm, b_pre the mean, AuxK 64
+// at 1/32 on latents dead for 20 000 lines, no contrastive term (SAELens has none).
+//
+// The lines are split once, by item (a line and its mutants stay together; peerSplit): 80 %
+// train, 10 % validation, 10 % test. Each width of $PTTRUST_PEERS_SAE_LATENTS (default
+// "128,2048") is trained on the train lines for $PTTRUST_PEERS_SAE_EPOCHS epochs (default 10)
+// at each learning rate of $PTTRUST_PEERS_SAE_LRS (default peerLRs), one sub-benchmark each
+// (L<latents>_k32_b256/lr<lr>): the learning rate is chosen on the validation FVU, the test FVU
+// reported (scripts/peers/table.py), for both sides alike, because a parametrisation's best
+// rate differs (SAELens' decoder rows start at norm 0.1 and are free, pttrust's stay at 1).
+// lines/s is over the steps after the first (the first compiles the graph); the FVUs are the
+// trained SAE's (SAE.FVU) on each split. With $PTTRUST_PEERS_SAE_SPLIT set, the split's lines
+// are written there for the peer (writePeerSplit).
 func BenchmarkPeerSAE(b *testing.B) {
 	states := os.Getenv("PTTRUST_PEERS_STATES")
 	if states == "" {
 		b.Skip("PTTRUST_PEERS_STATES not set: run by scripts/peers/run.sh (just bench-peers)")
 	}
-	widths := "128,2048"
-	if v := os.Getenv("PTTRUST_PEERS_SAE_LATENTS"); v != "" {
-		widths = v
-	}
+	widths := envOr("PTTRUST_PEERS_SAE_LATENTS", "128,2048")
+	lrs := envOr("PTTRUST_PEERS_SAE_LRS", peerLRs)
 	epochs := 10
 	if v, err := strconv.Atoi(os.Getenv("PTTRUST_PEERS_SAE_EPOCHS")); err == nil && v > 0 {
 		epochs = v
 	}
-	src, err := OpenStates(states, "", "")
+	all, err := OpenStates(states, "", "")
 	require.NoError(b, err)
-	var xs [][]float32 // every training line: the lines and their mutants
-	require.NoError(b, src.Scan(context.Background(), func(it Item) error {
-		xs = append(xs, it.Line)
-		xs = append(xs, it.Mutants...)
+	lines := map[string][][]float32{} // a split's lines: each item's line and its mutants
+	i := 0
+	require.NoError(b, all.Scan(context.Background(), func(it Item) error {
+		s := peerSplit(i)
+		i++
+		lines[s] = append(append(lines[s], it.Line), it.Mutants...)
 		return nil
 	}))
+	if dir := os.Getenv("PTTRUST_PEERS_SAE_SPLIT"); dir != "" {
+		require.NoError(b, writePeerSplit(dir, all.Info().Dim, lines))
+	}
+	src := &splitSource{src: all, keep: "train"}
 	for _, w := range strings.Split(widths, ",") {
 		latents, err := strconv.Atoi(strings.TrimSpace(w))
 		require.NoError(b, err)
-		cfg := DefaultConfig()
-		cfg.StatesDir, cfg.Split, cfg.WorkDir = states, "", ""
-		cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, 2e-4, 100, 1
-		cfg.InputNorm, cfg.BPreInit = true, BPreMean
-		cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
-		cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
-		cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
-		b.Run(fmt.Sprintf("L%d_k%d_b%d", cfg.Latents, cfg.K, cfg.BatchSize), func(b *testing.B) {
-			var res *Result
-			var first, last time.Time
-			for i := range b.N {
-				cfg.OutDir = filepath.Join(b.TempDir(), strconv.Itoa(i))
-				res, err = trainOn(context.Background(), cfg, src, nil, func(step int) {
-					if step == 1 {
-						first = time.Now()
-					}
-					last = time.Now()
-				})
-				require.NoError(b, err)
-			}
-			require.Greater(b, res.Steps, 1)
-			lines := res.Metrics[len(res.Metrics)-1].Lines - res.Metrics[0].Lines
-			sae, err := Load(res.OutDir)
+		for _, l := range strings.Split(lrs, ",") {
+			lr, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
 			require.NoError(b, err)
-			b.ReportMetric(float64(lines)/last.Sub(first).Seconds(), "lines/s")
-			b.ReportMetric(sae.FVU(xs), "fvu")
-			b.ReportMetric(res.FVU, "train_fvu")
-			b.ReportMetric(float64(res.Steps), "steps")
-			b.ReportMetric(float64(res.Lines), "lines")
-			b.ReportMetric(float64(len(xs)), "data_lines")
-			b.ReportMetric(float64(res.Dim), "dim")
-		})
+			cfg := DefaultConfig()
+			cfg.StatesDir, cfg.Split, cfg.WorkDir = states, "", ""
+			cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, lr, 100, 1
+			cfg.InputNorm, cfg.BPreInit = true, BPreMean
+			cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
+			cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
+			cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
+			b.Run(fmt.Sprintf("L%d_k%d_b%d/lr%g", cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR), func(b *testing.B) {
+				benchPeerSAE(b, cfg, src, lines)
+			})
+		}
 	}
+}
+
+// peerLRs is BenchmarkPeerSAE's default learning-rate grid (the paper's 2e-4 and up, about ×2
+// apart).
+const peerLRs = "2e-4,5e-4,1e-3,2e-3,5e-3,1e-2"
+
+// benchPeerSAE trains cfg's SAE on src b.N times and reports the last run.
+func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]float32) {
+	var res *Result
+	var first, last time.Time
+	var err error
+	for i := range b.N {
+		cfg.OutDir = filepath.Join(b.TempDir(), strconv.Itoa(i))
+		res, err = trainOn(context.Background(), cfg, src, nil, func(step int) {
+			if step == 1 {
+				first = time.Now()
+			}
+			last = time.Now()
+		})
+		require.NoError(b, err)
+	}
+	require.Greater(b, res.Steps, 1)
+	done := res.Metrics[len(res.Metrics)-1].Lines - res.Metrics[0].Lines
+	sae, err := Load(res.OutDir)
+	require.NoError(b, err)
+	b.ReportMetric(float64(done)/last.Sub(first).Seconds(), "lines/s")
+	b.ReportMetric(sae.FVU(lines["validation"]), "val_fvu")
+	b.ReportMetric(sae.FVU(lines["test"]), "test_fvu")
+	b.ReportMetric(res.FVU, "train_fvu")
+	b.ReportMetric(cfg.LR, "lr")
+	b.ReportMetric(float64(res.Steps), "steps")
+	b.ReportMetric(float64(res.Lines), "lines")
+	b.ReportMetric(float64(len(lines["train"])), "train_lines")
+	b.ReportMetric(float64(len(lines["validation"])), "val_lines")
+	b.ReportMetric(float64(len(lines["test"])), "test_lines")
+	b.ReportMetric(float64(res.Dim), "dim")
+}
+
+// peerSplit is the split of the i-th item of the states' scan: a Fibonacci hash of i, 1 in 10
+// test, 1 in 10 validation, the rest train.
+func peerSplit(i int) string {
+	switch (uint64(i+1) * 0x9E3779B97F4A7C15 >> 32) % 10 {
+	case 0:
+		return "test"
+	case 1:
+		return "validation"
+	}
+	return "train"
+}
+
+// splitSource passes on the items of src in split keep (peerSplit of their scan index).
+type splitSource struct {
+	src  Source
+	keep string
+}
+
+func (s *splitSource) Info() SourceInfo { return s.src.Info() }
+
+func (s *splitSource) Scan(ctx context.Context, fn func(Item) error) error {
+	i := 0
+	return s.src.Scan(ctx, func(it Item) error {
+		k := peerSplit(i)
+		i++
+		if k != s.keep {
+			return nil
+		}
+		return fn(it)
+	})
+}
+
+// writePeerSplit writes each split's lines to dir as <split>.f32 (rows of dim little-endian
+// float32s) and split.json ({"dim", "rows": {split: n}}), for scripts/peers/sae_peer.py.
+func writePeerSplit(dir string, dim int, lines map[string][][]float32) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rows := map[string]int{}
+	for split, xs := range lines {
+		buf := make([]byte, 0, 4*dim*len(xs))
+		for _, x := range xs {
+			for _, v := range x {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, split+".f32"), buf, 0o644); err != nil {
+			return err
+		}
+		rows[split] = len(xs)
+	}
+	meta, err := json.Marshal(map[string]any{"dim": dim, "rows": rows})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "split.json"), meta, 0o644)
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

@@ -102,17 +102,24 @@ log "shards: pttrust (BenchmarkPeerShard), pyarrow"
 gobench parquet -bench PeerShard -benchtime "${reps}x" ./states/extract/
 peer scripts/peers/parquet_peer.py --shard "$work/shard/shard-00000.parquet" --out "$work/pyarrow.parquet" --reps "$reps"
 
-# Row 3: the SAE on the early-layer line states, as many steps on both sides.
+# Row 3: the SAE on the early-layer line states, as many steps on both sides, at each learning
+# rate of the grid on the same split (train / validation / test lines; BenchmarkPeerSAE writes it
+# for the peer); table.py picks each side's rate on the validation FVU and reports the test FVU.
 log "SAE: pttrust (BenchmarkPeerSAE)"
-latents=128,2048; epochs=40
-[[ $quick == 1 ]] && { latents=128; epochs=3; }
+latents=128,2048; epochs=40; lrs=2e-4,5e-4,1e-3,2e-3,5e-3,1e-2
+[[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; }
 PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$latents PTTRUST_PEERS_SAE_EPOCHS=$epochs \
-  gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
+  PTTRUST_PEERS_SAE_LRS=$lrs PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
 log "SAE: SAELens"
 for l in ${latents//,/ }; do
-  steps=$(awk -v l="$l" '$1 ~ "/L" l "_" { for (i = 3; i < NF; i += 2) if ($(i+1) == "steps") printf "%d\n", $i }' "$work/go-sae.txt")
-  peer scripts/peers/sae_peer.py --states "$work/states-states7" --latents "$l" --k 32 --batch 256 --lr 2e-4 \
-    --warmup 100 --steps "$steps" --threads "$threads"
+  # "lr steps" of each of pttrust's runs at this width: the peer runs as many steps at that rate.
+  awk -v l="$l" '$1 ~ "/L" l "_" { lr = ""; st = ""
+      for (i = 3; i < NF; i += 2) { if ($(i+1) == "lr") lr = $i; if ($(i+1) == "steps") st = $i }
+      printf "%s %d\n", lr, st }' "$work/go-sae.txt" |
+    while read -r lr steps; do
+      peer scripts/peers/sae_peer.py --split "$work/sae-split" --latents "$l" --k 32 --batch 256 --lr "$lr" \
+        --warmup 100 --steps "$steps" --threads "$threads"
+    done
 done
 
 "$PY" scripts/peers/table.py "$raw" >"$out/peers.md"

@@ -1,7 +1,7 @@
 """Peer of the SAE row of `just bench-peers`: SAELens' TopK SAE (TopKTrainingSAE, its
 training_forward_pass: MSE + TopK AuxK loss) trained on CPU on the same line states as pttrust
-(every row of the extraction's Parquet shards, read with pyarrow), with the step of SAELens'
-SAETrainer written out (dead mask from steps since firing, backward, grad-norm clip 1.0, Adam,
+(the train lines of BenchmarkPeerSAE's split, which it writes with PTTRUST_PEERS_SAE_SPLIT: the
+same lines pttrust trains on), with the step of SAELens' SAETrainer written out (dead mask from steps since firing, backward, grad-norm clip 1.0, Adam,
 its LR scheduler: constant after a linear warm-up), for as many steps as pttrust ran, the same
 width, k, batch size and lr.
 
@@ -11,19 +11,18 @@ b_pre_init = "mean"). Dead latents: not fired for ceil(20000 / batch) steps (ptt
 lines). Differences that stay: SAELens' AuxK takes d_in/2 dead latents (pttrust 64), its MSE is
 not normalised by the variance, its decoder norm is folded into the activations
 (rescale_acts_by_decoder_norm) where pttrust keeps unit rows. lines/s is over the steps after the
-first; fvu is on every line, in the normalised space, as pttrust's SAE.FVU. Prints one JSON line.
+first; the FVUs are on each split's lines, in the normalised space, as pttrust's SAE.FVU (the
+learning rate is chosen on val_fvu by scripts/peers/table.py, for both sides). Prints one JSON line.
 
-  python sae_peer.py --states DIR --latents 128 --k 32 --batch 256 --lr 2e-4 --steps 200 --threads 2
+  python sae_peer.py --split DIR --latents 128 --k 32 --batch 256 --lr 2e-4 --steps 200 --threads 2
 """
 import argparse
-import glob
 import json
 import math
 import os
 import time
 
 import numpy as np
-import pyarrow.parquet as pq
 import torch
 import sae_lens
 from sae_lens.saes.sae import TrainStepInput
@@ -31,19 +30,26 @@ from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
 from sae_lens.training.optim import get_lr_scheduler
 
 
-def load_states(d):
-    xs = []
-    for f in sorted(glob.glob(os.path.join(d, "shard-*.parquet"))):
-        t = pq.read_table(f)
-        col = [c for c in t.column_names if c.startswith("state_")][0]
-        c = t.column(col).combine_chunks()
-        xs.append(c.values.to_numpy().reshape(len(c), -1))
-    return np.concatenate(xs).astype(np.float32)
+def load_split(d, split):
+    """The lines of one split: <split>.f32, rows of dim little-endian float32s (split.json)."""
+    with open(os.path.join(d, "split.json")) as f:
+        meta = json.load(f)
+    x = np.fromfile(os.path.join(d, split + ".f32"), dtype="<f4")
+    if x.size != meta["rows"][split] * meta["dim"]:
+        raise SystemExit(f"{d}/{split}.f32: {x.size} values, split.json says {meta['rows'][split]} rows of {meta['dim']}")
+    x = torch.from_numpy(x.reshape(meta["rows"][split], meta["dim"]).copy())
+    return torch.nn.functional.layer_norm(x, x.shape[-1:], eps=1e-5)  # pttrust's input_norm
+
+
+def fvu(sae, x):
+    with torch.no_grad():
+        xh = sae(x)
+        return float(((xh - x) ** 2).sum() / ((x - x.mean(0)) ** 2).sum())
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--states", required=True)
+    ap.add_argument("--split", required=True, help="BenchmarkPeerSAE's split (PTTRUST_PEERS_SAE_SPLIT)")
     ap.add_argument("--latents", type=int, required=True)
     ap.add_argument("--k", type=int, default=32)
     ap.add_argument("--batch", type=int, default=256)
@@ -57,8 +63,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    x = torch.from_numpy(load_states(a.states))
-    x = torch.nn.functional.layer_norm(x, x.shape[-1:], eps=1e-5)  # pttrust's input_norm
+    x = load_split(a.split, "train")
     n, d = x.shape
     cfg = TopKTrainingSAEConfig(d_in=d, d_sae=a.latents, k=a.k, aux_loss_coefficient=a.aux_coef,
                                 normalize_activations="none", dtype="float32", device="cpu")
@@ -96,13 +101,11 @@ def main():
             lines += len(xb)
     sec = time.perf_counter() - t1
     sae.eval()
-    with torch.no_grad():
-        xh = sae(x)
-        fvu = float(((xh - x) ** 2).sum() / ((x - x.mean(0)) ** 2).sum())
     print(json.dumps({
         "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
         "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr, "steps": a.steps, "data_lines": n,
-        "threads": a.threads, "lines_per_s": lines / sec, "fvu": fvu}))
+        "threads": a.threads, "lines_per_s": lines / sec, "train_fvu": fvu(sae, x),
+        "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, load_split(a.split, "test"))}))
 
 
 if __name__ == "__main__":
