@@ -113,10 +113,7 @@ func fusedQKV(scope *model.Scope, x *Node, qDim, kvDim int, bias bool) (q, k, v 
 		w := Concatenate([]*Node{weight(sq, g, "weights", qDim, d), weight(sk, g, "weights", kvDim, d), weight(sv, g, "weights", kvDim, d)}, 0)
 		qkv = nn.Dense(x, w, b, compute.DenseLayoutOutputsInput)
 	}
-	q = Slice(qkv, AxisRange(), AxisRange(), AxisRange(0, qDim))
-	k = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim, qDim+kvDim))
-	v = Slice(qkv, AxisRange(), AxisRange(), AxisRange(qDim+kvDim))
-	return q, k, v
+	return lastAxisRange(qkv, 0, qDim), lastAxisRange(qkv, qDim, qDim+kvDim), lastAxisRange(qkv, qDim+kvDim, qDim+2*kvDim)
 }
 
 // FusedAttentionEnv set to "1" lets the pure-Go backend run attention as its fused kernel; by

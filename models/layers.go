@@ -112,10 +112,8 @@ func mlp(cfg *Config, scope *model.Scope, x *Node) *Node {
 type rotary struct {
 	// cos and sin: [1, seq, 1, headDim]; sin's first half negated (see apply).
 	cos, sin *Node
-	// byHeads: the tables broadcast to [1, seq, heads, headDim], built once per graph for each
-	// head count (queries, keys) and shared by every layer. A product with the [1, seq, 1, headDim]
-	// tables broadcasts an inner axis, which the pure-Go backend runs through its generic
-	// iterator; with these it is an element-wise (batch 1) or leading-axis product.
+	// byHeads: the tables broadcast to [1, seq, heads, headDim] (tables), built once per graph
+	// for each head count (queries, keys) and shared by every layer.
 	byHeads map[int][2]*Node
 }
 
@@ -135,12 +133,19 @@ func newRotary(g *Graph, cfg *Config, seq int) *rotary {
 	return &rotary{cos: table(cos, cos), sin: table(Neg(sin), sin), byHeads: map[int][2]*Node{}}
 }
 
-// tables returns cos and sin broadcast to [1, seq, heads, headDim].
+// tables returns cos and sin broadcast to [1, seq, heads, headDim]: the products with x are then
+// element-wise (batch 1) or leading-axis ones, which the pure-Go backend runs as vectors; with
+// [1, seq, 1, headDim] they take its generic index iterator (7 % of a small model's pass). The
+// broadcast is done at rank 3 and reshaped: that backend drops a BroadcastInDim that directly
+// feeds an element-wise op (its ImplicitBroadcastFusion pass), which undid the broadcast before.
 func (r *rotary) tables(heads int) (cos, sin *Node) {
 	t, ok := r.byHeads[heads]
 	if !ok {
-		d := r.cos.Shape().Dimensions
-		t = [2]*Node{BroadcastToDims(r.cos, 1, d[1], heads, d[3]), BroadcastToDims(r.sin, 1, d[1], heads, d[3])}
+		d := r.cos.Shape().Dimensions // [1, seq, 1, headDim]
+		full := func(x *Node) *Node {
+			return Reshape(BroadcastToDims(Reshape(x, d[1], 1, d[3]), d[1], heads, d[3]), 1, d[1], heads, d[3])
+		}
+		t = [2]*Node{full(r.cos), full(r.sin)}
 		r.byHeads[heads] = t
 	}
 	return t[0], t[1]
@@ -148,11 +153,12 @@ func (r *rotary) tables(heads int) (cos, sin *Node) {
 
 // apply rotates x: [batch, seq, heads, headDim] -> same shape: x·cos + [-x2, x1]·sin, x1 and x2
 // the halves of x, computed as x·cos + [x2, x1]·[-sin1, sin2] (the same products: negating a
-// factor negates a float product exactly).
+// factor negates a float product exactly). [x2, x1] is one Reverse of the axis of size 2 in
+// [..., 2, headDim/2], which the pure-Go backend copies a half row at a time; two Slices and a
+// Concatenate (the same values) copied element by element, 2-4 % of a small model's pass.
 func (r *rotary) apply(x *Node) *Node {
-	half := x.Shape().Dim(-1) / 2
-	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
-	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
-	cos, sin := r.tables(x.Shape().Dim(2))
-	return Add(Mul(x, cos), Mul(Concatenate([]*Node{x2, x1}, -1), sin))
+	b, seq, heads, hd := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	swapped := Reshape(Reverse(Reshape(x, b, seq, heads, 2, hd/2), 3), b, seq, heads, hd) // [x2, x1]
+	cos, sin := r.tables(heads)
+	return Add(Mul(x, cos), Mul(swapped, sin))
 }
