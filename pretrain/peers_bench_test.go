@@ -32,7 +32,8 @@ import (
 // rate differs (SAELens' decoder rows start at norm 0.1 and are free, pttrust's stay at 1).
 // lines/s is over the steps after the first (the first compiles the graph); the FVUs are the
 // trained SAE's (SAE.FVU) on each split. With $PTTRUST_PEERS_SAE_SPLIT set, the split's lines
-// are written there for the peer (writePeerSplit).
+// are written there for the peer (writePeerSplit), and each run's per-line test errors
+// (pttrust-L<latents>-lr<lr>.test_sse.f64, lineSSE) for table.py's bootstrap.
 func BenchmarkPeerSAE(b *testing.B) {
 	states := os.Getenv("PTTRUST_PEERS_STATES")
 	if states == "" {
@@ -101,6 +102,10 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	done := res.Metrics[len(res.Metrics)-1].Lines - res.Metrics[0].Lines
 	sae, err := Load(res.OutDir)
 	require.NoError(b, err)
+	if dir := os.Getenv("PTTRUST_PEERS_SAE_SPLIT"); dir != "" {
+		name := fmt.Sprintf("pttrust-L%d-lr%g.test_sse.f64", cfg.Latents, cfg.LR)
+		require.NoError(b, writeFloat64s(filepath.Join(dir, name), lineSSE(sae, lines["test"])))
+	}
 	b.ReportMetric(float64(done)/last.Sub(first).Seconds(), "lines/s")
 	b.ReportMetric(sae.FVU(lines["validation"]), "val_fvu")
 	b.ReportMetric(sae.FVU(lines["test"]), "test_fvu")
@@ -112,6 +117,29 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	b.ReportMetric(float64(len(lines["validation"])), "val_lines")
 	b.ReportMetric(float64(len(lines["test"])), "test_lines")
 	b.ReportMetric(float64(res.Dim), "dim")
+}
+
+// lineSSE is each line's squared reconstruction error in the normalised space (the terms of
+// SAE.FVU's numerator), for table.py's paired bootstrap of the two sides' test FVU.
+func lineSSE(sae *SAE, xs [][]float32) []float64 {
+	out := make([]float64, len(xs))
+	for n, x := range xs {
+		xn, xh := sae.Normalize(x), sae.Decode(sae.Encode(x))
+		for i := range xn {
+			e := float64(xh[i] - xn[i])
+			out[n] += e * e
+		}
+	}
+	return out
+}
+
+// writeFloat64s writes vs as little-endian float64s.
+func writeFloat64s(path string, vs []float64) error {
+	buf := make([]byte, 0, 8*len(vs))
+	for _, v := range vs {
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+	}
+	return os.WriteFile(path, buf, 0o644)
 }
 
 // peerSplit is the split of the i-th item of the states' scan: a Fibonacci hash of i, 1 in 10

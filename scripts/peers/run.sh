@@ -121,6 +121,15 @@ for l in ${latents//,/ }; do
         --warmup 100 --steps "$steps" --threads "$threads"
     done
 done
+# pttrust's per-line test errors of each run (BenchmarkPeerSAE), as the peer prints its own.
+"$PY" - "$work/sae-split" >>"$raw" <<'PYEOF'
+import glob, json, os, re, sys
+import numpy as np
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "pttrust-L*-lr*.test_sse.f64"))):
+    lat, lr = re.match(r"pttrust-L(\d+)-lr(.+)\.test_sse\.f64$", os.path.basename(f)).groups()
+    print(json.dumps({"row": "sae_lines", "side": "pttrust", "latents": int(lat), "lr": float(lr),
+                      "test_sse": np.fromfile(f, "<f8").tolist()}))
+PYEOF
 
 "$PY" scripts/peers/table.py "$raw" >"$out/peers.md"
 log "wrote $out/peers.md and $raw"

@@ -41,6 +41,13 @@ def load_split(d, split):
     return torch.nn.functional.layer_norm(x, x.shape[-1:], eps=1e-5)  # pttrust's input_norm
 
 
+def line_sse(sae, x):
+    """Each line's squared reconstruction error (the terms of fvu's numerator), for table.py's
+    paired bootstrap against pttrust's."""
+    with torch.no_grad():
+        return ((sae(x) - x).double() ** 2).sum(-1).tolist()
+
+
 def fvu(sae, x):
     with torch.no_grad():
         xh = sae(x)
@@ -101,11 +108,13 @@ def main():
             lines += len(xb)
     sec = time.perf_counter() - t1
     sae.eval()
+    xt = load_split(a.split, "test")
     print(json.dumps({
         "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
         "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr, "steps": a.steps, "data_lines": n,
         "threads": a.threads, "lines_per_s": lines / sec, "train_fvu": fvu(sae, x),
-        "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, load_split(a.split, "test"))}))
+        "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, xt),
+        "test_sse": line_sse(sae, xt)}))
 
 
 if __name__ == "__main__":

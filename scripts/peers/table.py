@@ -19,9 +19,24 @@ def lr_key(v):
     return f"{float(v):.3g}"
 
 
-def sae_rows(go, peers, add):
+def ratio_ci(ours, theirs, reps=2000, seed=0):
+    """95 % paired-bootstrap interval of the test-FVU ratio pttrust ÷ peer: the test lines are
+    resampled together for both sides (per-line squared errors; the FVU's denominator is the
+    same for both and cancels)."""
+    if ours is None or theirs is None or len(ours) != len(theirs) or not ours:
+        return None
+    import numpy as np
+    a, b = np.asarray(ours), np.asarray(theirs)
+    idx = np.random.default_rng(seed).integers(0, len(a), (reps, len(a)))
+    r = a[idx].sum(1) / b[idx].sum(1)
+    return np.percentile(r, 2.5), np.percentile(r, 97.5)
+
+
+def sae_rows(go, peers, sse, add):
     """The SAE rows: per width, lines/s and test FVU at the paper's lr 2e-4, then each side at the
-    grid's lr of lowest validation FVU (both sides ran the same grid, split and steps)."""
+    grid's lr of lowest validation FVU (both sides ran the same grid, split and steps). FVU
+    ratios carry a 95 % paired-bootstrap interval over the test lines when both sides' per-line
+    errors are there."""
     ours, theirs = {}, {}  # latents -> {lr: metrics}
     for name, m in go.items():
         if name.startswith("BenchmarkPeerSAE/"):
@@ -40,13 +55,15 @@ def sae_rows(go, peers, add):
             add(f"SAE training, {lat} latents, k 32, batch 256, lr 2e-4 (the paper's) ({data}): lines/s",
                 m["lines/s"], "SAELens TopK SAE", p and p["lines_per_s"], "lines/s")
             add(f"SAE test FVU after those steps ({lat} latents, lr 2e-4)", m["test_fvu"], "SAELens TopK SAE",
-                p and p["test_fvu"], "", lower_better=True)
+                p and p["test_fvu"], "", lower_better=True,
+                ci=ratio_ci(sse.get((lat, paper)), p and p.get("test_sse")))
         mo = min(o.values(), key=lambda m: m["val_fvu"])
         pt = min(t.values(), key=lambda p: p["val_fvu"]) if t else None
         grid = ", ".join(sorted(o, key=float))
         chosen = f"pttrust lr {lr_key(mo['lr'])}" + (f", SAELens lr {lr_key(pt['lr'])}" if pt else "")
         add(f"SAE test FVU, {lat} latents, each side at its lr of lowest validation FVU (grid {grid}; {chosen})",
-            mo["test_fvu"], "SAELens TopK SAE", pt and pt["test_fvu"], "", lower_better=True)
+            mo["test_fvu"], "SAELens TopK SAE", pt and pt["test_fvu"], "", lower_better=True,
+            ci=ratio_ci(sse.get((lat, lr_key(mo["lr"]))), pt and pt.get("test_sse")))
         add(f"SAE training lines/s at those lrs ({lat} latents)", mo["lines/s"], "SAELens TopK SAE",
             pt and pt["lines_per_s"], "lines/s")
 
@@ -54,16 +71,18 @@ def sae_rows(go, peers, add):
 def main():
     lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
     meta = next(l for l in lines if l["row"] == "meta")
-    go = {l["bench"]: l["metrics"] for l in lines if l.get("side") == "pttrust"}
+    go = {l["bench"]: l["metrics"] for l in lines if l.get("side") == "pttrust" and "bench" in l}
+    sse = {(l["latents"], lr_key(l["lr"])): l["test_sse"] for l in lines if l["row"] == "sae_lines"}
     peers = [l for l in lines if l.get("side") == "peer"]
     rows, versions = [], {}
     for p in peers:
         versions[p["peer"].split(" (")[0]] = p["version"]
 
-    def add(measure, ours, peer_name, theirs, unit, lower_better=False):
+    def add(measure, ours, peer_name, theirs, unit, lower_better=False, ci=None):
         ratio = ours / theirs if ours and theirs else None
+        text = "—" if ratio is None else f"{ratio:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
         rows.append((measure, fmt(ours, unit), peer_name, fmt(theirs, unit),
-                     "—" if ratio is None else f"{ratio:.2f}" + (" (lower is better)" if lower_better else "")))
+                     text + (" (lower is better)" if lower_better and ratio is not None else "")))
 
     def peer(**kw):
         for p in peers:
@@ -94,7 +113,7 @@ def main():
         tokens = f"{m['tokens']:.0f} tokens in {m['batches']:.0f} batches" if m else ""
         add(f"line-state extraction, {desc} ({tokens}{cold})", m and m.get("tokens/s"), pn, p and p["tokens_per_s"], "tok/s")
     # Row 3: SAE, at the paper's learning rate and at each side's rate of lowest validation FVU.
-    sae_rows(go, peers, add)
+    sae_rows(go, peers, sse, add)
     # Row 4: Parquet.
     for op in ("write", "read"):
         m = go.get(f"BenchmarkPeerShard/{op}")
@@ -127,7 +146,8 @@ def main():
             "pttrust 64); pttrust's decoder rows stay at unit norm, SAELens' start at 0.1 and are free, so "
             "the two reach their best FVU at different learning rates: each side runs the same grid on the "
             "same split of the lines (80 % train, 10 % validation, 10 % test, a line and its mutants "
-            "together), its rate is chosen on the validation FVU, the test FVU reported. The first step "
+            "together), its rate is chosen on the validation FVU, the test FVU reported, with a 95 % "
+            "paired-bootstrap interval of the ratio over the test lines. The first step "
             "of each run is not timed. FVU in the normalised space.",
             "- Parquet: MB/s counts the bytes of pttrust's shard file for both; pyarrow's read includes "
             "turning the state column into a float32 matrix, pttrust's the SHA-256 check and the Go rows."]
