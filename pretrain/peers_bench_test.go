@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,11 +47,8 @@ func BenchmarkPeerSAE(b *testing.B) {
 	all, err := OpenStates(states, "", "")
 	require.NoError(b, err)
 	lines := map[string][][]float32{} // a split's lines: each item's line and its mutants
-	i := 0
-	require.NoError(b, all.Scan(context.Background(), func(it Item) error {
-		s := peerSplit(i)
-		i++
-		lines[s] = append(append(lines[s], it.Line), it.Mutants...)
+	require.NoError(b, scanSplits(context.Background(), all, func(split string, it Item) error {
+		lines[split] = append(append(lines[split], it.Line), it.Mutants...)
 		return nil
 	}))
 	if dir := os.Getenv("PTTRUST_PEERS_SAE_SPLIT"); dir != "" {
@@ -135,9 +131,9 @@ func lineSSE(sae *SAE, xs [][]float32) []float64 {
 
 // writeFloat64s writes vs as little-endian float64s.
 func writeFloat64s(path string, vs []float64) error {
-	buf := make([]byte, 0, 8*len(vs))
-	for _, v := range vs {
-		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+	buf, err := binary.Append(nil, binary.LittleEndian, vs)
+	if err != nil {
+		return err
 	}
 	return os.WriteFile(path, buf, 0o644)
 }
@@ -163,14 +159,21 @@ type splitSource struct {
 func (s *splitSource) Info() SourceInfo { return s.src.Info() }
 
 func (s *splitSource) Scan(ctx context.Context, fn func(Item) error) error {
-	i := 0
-	return s.src.Scan(ctx, func(it Item) error {
-		k := peerSplit(i)
-		i++
-		if k != s.keep {
+	return scanSplits(ctx, s.src, func(split string, it Item) error {
+		if split != s.keep {
 			return nil
 		}
 		return fn(it)
+	})
+}
+
+// scanSplits scans src, handing each item over with its split (peerSplit of its scan index).
+func scanSplits(ctx context.Context, src Source, fn func(split string, it Item) error) error {
+	i := 0
+	return src.Scan(ctx, func(it Item) error {
+		split := peerSplit(i)
+		i++
+		return fn(split, it)
 	})
 }
 
@@ -184,8 +187,9 @@ func writePeerSplit(dir string, dim int, lines map[string][][]float32) error {
 	for split, xs := range lines {
 		buf := make([]byte, 0, 4*dim*len(xs))
 		for _, x := range xs {
-			for _, v := range x {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			var err error
+			if buf, err = binary.Append(buf, binary.LittleEndian, x); err != nil {
+				return err
 			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, split+".f32"), buf, 0o644); err != nil {
