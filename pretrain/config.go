@@ -49,6 +49,12 @@ type Config struct {
 	Activation string `toml:"activation" json:"activation,omitempty"`
 	// Tied makes the encoder the transpose of the decoder (one weight matrix).
 	Tied bool `toml:"tied" json:"tied"`
+	// EncoderInitScale multiplies the untied encoder's initial value, the decoder's transpose:
+	// 0 (or 1) keeps the transpose as is; below 1 starts the pre-activations, and so the first
+	// reconstructions, that much smaller (SAELens' TopK SAE starts its effective encoder at
+	// 0.01, Anthropic's "heuristic" initialisation). The decoder's rows keep unit norm. It has
+	// no meaning with tied = true.
+	EncoderInitScale float64 `toml:"encoder_init_scale" json:"encoder_init_scale,omitempty"`
 	// InputNorm applies a LayerNorm without learned parameters to each input vector
 	// ((x - mean) / std over its components) before the SAE; Encode applies it too.
 	InputNorm bool `toml:"input_norm" json:"input_norm"`
@@ -142,6 +148,9 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
+// MaxEncoderInitScale bounds encoder_init_scale.
+const MaxEncoderInitScale = 100
+
 // MaxEpochs bounds epochs and cold_start_epochs.
 const MaxEpochs = 100_000
 
@@ -214,6 +223,11 @@ func (c *Config) Validate() error {
 		if !(p.v >= 0) || !finite(p.v) {
 			bad("%s must be a number >= 0, got %g", p.name, p.v)
 		}
+	}
+	if !(c.EncoderInitScale >= 0 && c.EncoderInitScale <= MaxEncoderInitScale) {
+		bad("encoder_init_scale must be a number in [0, %g] (0: the decoder's transpose as is), got %g", float64(MaxEncoderInitScale), c.EncoderInitScale)
+	} else if c.Tied && c.EncoderInitScale != 0 && c.EncoderInitScale != 1 {
+		bad("encoder_init_scale (%g) applies to an untied encoder; tied = true has none", c.EncoderInitScale)
 	}
 	if c.ColdStartEpochs > c.Epochs && c.Epochs > 0 && c.ContrastWeight > 0 {
 		bad("cold_start_epochs (%d) exceeds epochs (%d): the contrastive term would never be on (set contrast_weight = 0 to train without it)", c.ColdStartEpochs, c.Epochs)

@@ -25,14 +25,16 @@ import (
 // The lines are split once, by item (a line and its mutants stay together; peerSplit): 80 %
 // train, 10 % validation, 10 % test. Each width of $PTTRUST_PEERS_SAE_LATENTS (default
 // "128,2048") is trained on the train lines for $PTTRUST_PEERS_SAE_EPOCHS epochs (default 10)
-// at each learning rate of $PTTRUST_PEERS_SAE_LRS (default peerLRs), one sub-benchmark each
-// (L<latents>_k32_b256/lr<lr>): the learning rate is chosen on the validation FVU, the test FVU
-// reported (scripts/peers/table.py), for both sides alike, because a parametrisation's best
-// rate differs (SAELens' decoder rows start at norm 0.1 and are free, pttrust's stay at 1).
+// at each learning rate of $PTTRUST_PEERS_SAE_LRS (default peerLRs) and each encoder_init_scale
+// of $PTTRUST_PEERS_SAE_ENC_INITS (default peerEncInits), one sub-benchmark each
+// (L<latents>_k32_b256/lr<lr>/enc<scale>): the setting is chosen on the validation FVU, the
+// test FVU reported (scripts/peers/table.py), for both sides alike (the peer tries three
+// decoder_init_norm values), because a parametrisation's best rate and initial scale differ
+// (SAELens' decoder rows start at norm 0.1 and are free, pttrust's stay at 1).
 // lines/s is over the steps after the first (the first compiles the graph); the FVUs are the
 // trained SAE's (SAE.FVU) on each split. With $PTTRUST_PEERS_SAE_SPLIT set, the split's lines
 // are written there for the peer (writePeerSplit), and each run's per-line test errors
-// (pttrust-L<latents>-lr<lr>.test_sse.f64, lineSSE) for table.py's bootstrap.
+// (pttrust-L<latents>-lr<lr>-enc<scale>.test_sse.f64, lineSSE) for table.py's bootstrap.
 func BenchmarkPeerSAE(b *testing.B) {
 	states := os.Getenv("PTTRUST_PEERS_STATES")
 	if states == "" {
@@ -40,6 +42,7 @@ func BenchmarkPeerSAE(b *testing.B) {
 	}
 	widths := envOr("PTTRUST_PEERS_SAE_LATENTS", "128,2048")
 	lrs := envOr("PTTRUST_PEERS_SAE_LRS", peerLRs)
+	encInits := envOr("PTTRUST_PEERS_SAE_ENC_INITS", peerEncInits)
 	epochs := 10
 	if v, err := strconv.Atoi(os.Getenv("PTTRUST_PEERS_SAE_EPOCHS")); err == nil && v > 0 {
 		epochs = v
@@ -61,16 +64,22 @@ func BenchmarkPeerSAE(b *testing.B) {
 		for _, l := range strings.Split(lrs, ",") {
 			lr, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
 			require.NoError(b, err)
-			cfg := DefaultConfig()
-			cfg.StatesDir, cfg.Split, cfg.WorkDir = states, "", ""
-			cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, lr, 100, 1
-			cfg.InputNorm, cfg.BPreInit = true, BPreMean
-			cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
-			cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
-			cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
-			b.Run(fmt.Sprintf("L%d_k%d_b%d/lr%g", cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR), func(b *testing.B) {
-				benchPeerSAE(b, cfg, src, lines)
-			})
+			for _, e := range strings.Split(encInits, ",") {
+				enc, err := strconv.ParseFloat(strings.TrimSpace(e), 64)
+				require.NoError(b, err)
+				cfg := DefaultConfig()
+				cfg.StatesDir, cfg.Split, cfg.WorkDir = states, "", ""
+				cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, lr, 100, 1
+				cfg.EncoderInitScale = enc
+				cfg.InputNorm, cfg.BPreInit = true, BPreMean
+				cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
+				cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
+				cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
+				require.NoError(b, cfg.Validate())
+				b.Run(fmt.Sprintf("L%d_k%d_b%d/lr%g/enc%g", cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, encScale(cfg)), func(b *testing.B) {
+					benchPeerSAE(b, cfg, src, lines)
+				})
+			}
 		}
 	}
 }
@@ -78,6 +87,18 @@ func BenchmarkPeerSAE(b *testing.B) {
 // peerLRs is BenchmarkPeerSAE's default learning-rate grid (the paper's 2e-4 and up, about ×2
 // apart).
 const peerLRs = "2e-4,5e-4,1e-3,2e-3,5e-3,1e-2"
+
+// peerEncInits is BenchmarkPeerSAE's default grid of Config.EncoderInitScale: the decoder's
+// transpose as is (the default) and smaller.
+const peerEncInits = "1,0.3,0.1"
+
+// encScale is cfg's encoder initialisation scale (0 means 1).
+func encScale(cfg Config) float64 {
+	if cfg.EncoderInitScale == 0 {
+		return 1
+	}
+	return cfg.EncoderInitScale
+}
 
 // benchPeerSAE trains cfg's SAE on src b.N times and reports the last run.
 func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]float32) {
@@ -99,7 +120,7 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	sae, err := Load(res.OutDir)
 	require.NoError(b, err)
 	if dir := os.Getenv("PTTRUST_PEERS_SAE_SPLIT"); dir != "" {
-		name := fmt.Sprintf("pttrust-L%d-lr%g.test_sse.f64", cfg.Latents, cfg.LR)
+		name := fmt.Sprintf("pttrust-L%d-lr%g-enc%g.test_sse.f64", cfg.Latents, cfg.LR, encScale(cfg))
 		require.NoError(b, writeFloat64s(filepath.Join(dir, name), lineSSE(sae, lines["test"])))
 	}
 	b.ReportMetric(float64(done)/last.Sub(first).Seconds(), "lines/s")
@@ -107,6 +128,7 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	b.ReportMetric(sae.FVU(lines["test"]), "test_fvu")
 	b.ReportMetric(res.FVU, "train_fvu")
 	b.ReportMetric(cfg.LR, "lr")
+	b.ReportMetric(encScale(cfg), "enc_init")
 	b.ReportMetric(float64(res.Steps), "steps")
 	b.ReportMetric(float64(res.Lines), "lines")
 	b.ReportMetric(float64(len(lines["train"])), "train_lines")

@@ -111,3 +111,35 @@ func TestAuxKSkippedWhileNoneDead(t *testing.T) {
 		}
 	}
 }
+
+// EncoderInitScale starts the encoder at that multiple of the decoder's transpose, the same
+// decoder either way; 0 and 1 both leave the transpose as is.
+func TestEncoderInitScale(t *testing.T) {
+	items := newPlanted(1, 16, 8).lines(2, 64, 2)
+	start := func(scale float64) (wEnc, wDec []float32) {
+		cfg := testConfig(t.TempDir())
+		cfg.Latents, cfg.K, cfg.BPreSamples, cfg.EncoderInitScale = 32, 4, 64, scale
+		tr, _, err := newTrainer(context.Background(), cfg, &SliceSource{Items: items}, nil)
+		require.NoError(t, err)
+		defer tr.exec.Finalize()
+		defer tr.adam.finalize()
+		wEnc, err = tr.values(saePath(varWEnc))
+		require.NoError(t, err)
+		wDec, err = tr.values(saePath(varWDec))
+		require.NoError(t, err)
+		return wEnc, wDec
+	}
+	enc0, dec0 := start(0)
+	enc1, dec1 := start(1)
+	enc3, dec3 := start(0.3)
+	require.Equal(t, dec0, dec1)
+	require.Equal(t, dec0, dec3)
+	require.Equal(t, enc0, enc1)
+	d, l := 16, 32
+	for i := range d {
+		for j := range l {
+			require.Equal(t, dec0[j*d+i], enc0[i*l+j], "W_enc[%d][%d] is W_dec[%d][%d]", i, j, j, i)
+			require.Equal(t, float32(0.3)*dec0[j*d+i], enc3[i*l+j], "W_enc[%d][%d] is 0.3 W_dec[%d][%d]", i, j, j, i)
+		}
+	}
+}

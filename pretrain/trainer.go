@@ -296,8 +296,8 @@ func (t *trainer) configKey() string {
 }
 
 // initVariables creates the SAE's variables with a deterministic initialisation (decoder rows:
-// Gaussian directions of unit norm from Seed; encoder: the decoder's transpose; biases: 0), the
-// dead-latent counter and the Adam moments.
+// Gaussian directions of unit norm from Seed; encoder: the decoder's transpose, times
+// EncoderInitScale when set; biases: 0), the dead-latent counter and the Adam moments.
 func (t *trainer) initVariables() error {
 	d, l := t.s.dim, t.s.latents
 	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x5AE))
@@ -322,7 +322,13 @@ func (t *trainer) initVariables() error {
 		saePath(varBPre): tensors.FromShape(shapes.Make(dtypes.Float32, d)),
 	}
 	if !t.s.tied {
-		vals[saePath(varWEnc)] = tensors.FromFlatDataAndDimensions(matrix.Transpose(wDec, l, d), d, l)
+		wEnc := matrix.Transpose(wDec, l, d)
+		if s := float32(t.cfg.EncoderInitScale); s != 0 && s != 1 {
+			for i := range wEnc {
+				wEnc[i] *= s
+			}
+		}
+		vals[saePath(varWEnc)] = tensors.FromFlatDataAndDimensions(wEnc, d, l)
 	}
 	for _, p := range t.s.trainable() {
 		if _, err := t.store.CreateVariable(p, vals[p]); err != nil {

@@ -103,32 +103,40 @@ gobench parquet -bench PeerShard -benchtime "${reps}x" ./states/extract/
 peer scripts/peers/parquet_peer.py --shard "$work/shard/shard-00000.parquet" --out "$work/pyarrow.parquet" --reps "$reps"
 
 # Row 3: the SAE on the early-layer line states, as many steps on both sides, at each learning
-# rate of the grid on the same split (train / validation / test lines; BenchmarkPeerSAE writes it
-# for the peer); table.py picks each side's rate on the validation FVU and reports the test FVU.
+# rate and initial scale of the grid on the same split (train / validation / test lines;
+# BenchmarkPeerSAE writes it for the peer); table.py picks each side's setting on the validation
+# FVU and reports the test FVU.
 log "SAE: pttrust (BenchmarkPeerSAE)"
+rm -rf "$work/sae-split" # no per-line errors left from an earlier grid
 latents=128,2048; epochs=40; lrs=2e-4,5e-4,1e-3,2e-3,5e-3,1e-2
-[[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; }
+# The initial scale, tried on both sides: pttrust's encoder_init_scale (its default 1) and
+# SAELens' decoder_init_norm (its default 0.1; the effective encoder starts at its square).
+encs=1,0.3,0.1; dinits=0.1,0.3,1
+[[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; encs=1,0.3; dinits=0.1,1; }
 PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$latents PTTRUST_PEERS_SAE_EPOCHS=$epochs \
-  PTTRUST_PEERS_SAE_LRS=$lrs PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
+  PTTRUST_PEERS_SAE_LRS=$lrs PTTRUST_PEERS_SAE_ENC_INITS=$encs PTTRUST_PEERS_SAE_SPLIT=$work/sae-split \
+  gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
 log "SAE: SAELens"
 for l in ${latents//,/ }; do
-  # "lr steps" of each of pttrust's runs at this width: the peer runs as many steps at that rate.
+  # "lr steps" of pttrust's runs at this width: the peer runs as many steps at each rate.
   awk -v l="$l" '$1 ~ "/L" l "_" { lr = ""; st = ""
       for (i = 3; i < NF; i += 2) { if ($(i+1) == "lr") lr = $i; if ($(i+1) == "steps") st = $i }
-      printf "%s %d\n", lr, st }' "$work/go-sae.txt" |
+      printf "%s %d\n", lr, st }' "$work/go-sae.txt" | sort -u -g |
     while read -r lr steps; do
-      peer scripts/peers/sae_peer.py --split "$work/sae-split" --latents "$l" --k 32 --batch 256 --lr "$lr" \
-        --warmup 100 --steps "$steps" --threads "$threads"
+      for dinit in ${dinits//,/ }; do
+        peer scripts/peers/sae_peer.py --split "$work/sae-split" --latents "$l" --k 32 --batch 256 --lr "$lr" \
+          --decoder-init-norm "$dinit" --warmup 100 --steps "$steps" --threads "$threads"
+      done
     done
 done
 # pttrust's per-line test errors of each run (BenchmarkPeerSAE), as the peer prints its own.
 "$PY" - "$work/sae-split" >>"$raw" <<'PYEOF'
 import glob, json, os, re, sys
 import numpy as np
-for f in sorted(glob.glob(os.path.join(sys.argv[1], "pttrust-L*-lr*.test_sse.f64"))):
-    lat, lr = re.match(r"pttrust-L(\d+)-lr(.+)\.test_sse\.f64$", os.path.basename(f)).groups()
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "pttrust-L*-lr*-enc*.test_sse.f64"))):
+    lat, lr, enc = re.match(r"pttrust-L(\d+)-lr(.+)-enc(.+)\.test_sse\.f64$", os.path.basename(f)).groups()
     print(json.dumps({"row": "sae_lines", "side": "pttrust", "latents": int(lat), "lr": float(lr),
-                      "test_sse": np.fromfile(f, "<f8").tolist()}))
+                      "enc_init": float(enc), "test_sse": np.fromfile(f, "<f8").tolist()}))
 PYEOF
 
 "$PY" scripts/peers/table.py "$raw" >"$out/peers.md"

@@ -3,7 +3,10 @@ training_forward_pass: MSE + TopK AuxK loss) trained on CPU on the same line sta
 (the train lines of BenchmarkPeerSAE's split, which it writes with PTTRUST_PEERS_SAE_SPLIT: the
 same lines pttrust trains on), with the step of SAELens' SAETrainer written out (dead mask from steps since firing, backward, grad-norm clip 1.0, Adam,
 its LR scheduler: constant after a linear warm-up), for as many steps as pttrust ran, the same
-width, k, batch size and lr.
+width, k, batch size and lr. --decoder-init-norm is SAELens' decoder_init_norm (its default 0.1, the
+"heuristic" initialisation; the encoder starts at the decoder's transpose, so with
+rescale_acts_by_decoder_norm its effective scale is the square): run.sh tries 0.1, 0.3 and 1 as
+pttrust tries its encoder_init_scale 1, 0.3 and 0.1, each side choosing on validation.
 
 Inputs are LayerNorm-normalised first, as pttrust's input_norm (SAELens' own "layer_norm" option
 refuses its AuxK loss); b_dec starts at the mean of the first 4096 normalised lines (pttrust's
@@ -14,7 +17,8 @@ not normalised by the variance, its decoder norm is folded into the activations
 first; the FVUs are on each split's lines, in the normalised space, as pttrust's SAE.FVU (the
 learning rate is chosen on val_fvu by scripts/peers/table.py, for both sides). Prints one JSON line.
 
-  python sae_peer.py --split DIR --latents 128 --k 32 --batch 256 --lr 2e-4 --steps 200 --threads 2
+  python sae_peer.py --split DIR --latents 128 --k 32 --batch 256 --lr 2e-4 --decoder-init-norm 0.1 \
+    --steps 200 --threads 2
 """
 import argparse
 import json
@@ -61,6 +65,7 @@ def main():
     ap.add_argument("--k", type=int, default=32)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--decoder-init-norm", type=float, default=0.1, help="SAELens' decoder_init_norm")
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--aux-coef", type=float, default=1 / 32)
@@ -73,7 +78,8 @@ def main():
     x = load_split(a.split, "train")
     n, d = x.shape
     cfg = TopKTrainingSAEConfig(d_in=d, d_sae=a.latents, k=a.k, aux_loss_coefficient=a.aux_coef,
-                                normalize_activations="none", dtype="float32", device="cpu")
+                                decoder_init_norm=a.decoder_init_norm, normalize_activations="none",
+                                dtype="float32", device="cpu")
     sae = TopKTrainingSAE(cfg)
     with torch.no_grad():
         sae.b_dec.copy_(x[:4096].mean(0))
@@ -111,7 +117,8 @@ def main():
     xt = load_split(a.split, "test")
     print(json.dumps({
         "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
-        "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr, "steps": a.steps, "data_lines": n,
+        "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr,
+        "decoder_init_norm": a.decoder_init_norm, "steps": a.steps, "data_lines": n,
         "threads": a.threads, "lines_per_s": lines / sec, "train_fvu": fvu(sae, x),
         "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, xt),
         "test_sse": line_sse(sae, xt)}))

@@ -33,38 +33,45 @@ def ratio_ci(ours, theirs, reps=2000, seed=0):
 
 
 def sae_rows(go, peers, sse, add):
-    """The SAE rows: per width, lines/s and test FVU at the paper's lr 2e-4, then each side at the
-    grid's lr of lowest validation FVU (both sides ran the same grid, split and steps). FVU
-    ratios carry a 95 % paired-bootstrap interval over the test lines when both sides' per-line
-    errors are there."""
-    ours, theirs = {}, {}  # latents -> {lr: metrics}
+    """The SAE rows: per width, lines/s and test FVU at the paper's lr 2e-4 with each side's default
+    initialisation, then each side at the setting of its grid (learning rate x initial scale) of
+    lowest validation FVU (both sides ran the same learning rates, split and steps). FVU ratios
+    carry a 95 % paired-bootstrap interval over the test lines when both sides' per-line errors
+    are there. Raw files from before the initial-scale grid read as the defaults."""
+    ours, theirs = {}, {}  # latents -> {(lr, init): metrics}
     for name, m in go.items():
         if name.startswith("BenchmarkPeerSAE/"):
-            ours.setdefault(int(name.split("/L")[1].split("_")[0]), {})[lr_key(m["lr"])] = m
+            key = (lr_key(m["lr"]), lr_key(m.get("enc_init", 1)))
+            ours.setdefault(int(name.split("/L")[1].split("_")[0]), {})[key] = m
     for p in peers:
         if p["row"] == "sae":
-            theirs.setdefault(p["latents"], {})[lr_key(p["lr"])] = p
+            theirs.setdefault(p["latents"], {})[(lr_key(p["lr"]), lr_key(p.get("decoder_init_norm", 0.1)))] = p
     for lat in sorted(ours):
         o, t = ours[lat], theirs.get(lat, {})
         any_m = next(iter(o.values()))
         data = (f"{any_m['train_lines']:.0f} train lines of d {any_m['dim']:.0f}, {any_m['steps']:.0f} steps; "
                 f"FVU on {any_m['test_lines']:.0f} test lines")
         paper = lr_key(2e-4)
-        if paper in o:
-            m, p = o[paper], t.get(paper)
-            add(f"SAE training, {lat} latents, k 32, batch 256, lr 2e-4 (the paper's) ({data}): lines/s",
-                m["lines/s"], "SAELens TopK SAE", p and p["lines_per_s"], "lines/s")
+        if (paper, lr_key(1)) in o:
+            m, p = o[(paper, lr_key(1))], t.get((paper, lr_key(0.1)))
+            add(f"SAE training, {lat} latents, k 32, batch 256, lr 2e-4 (the paper's), default initialisations "
+                f"({data}): lines/s", m["lines/s"], "SAELens TopK SAE", p and p["lines_per_s"], "lines/s")
             add(f"SAE test FVU after those steps ({lat} latents, lr 2e-4)", m["test_fvu"], "SAELens TopK SAE",
                 p and p["test_fvu"], "", lower_better=True,
-                ci=ratio_ci(sse.get((lat, paper)), p and p.get("test_sse")))
+                ci=ratio_ci(sse.get((lat, paper, lr_key(1))), p and p.get("test_sse")))
         mo = min(o.values(), key=lambda m: m["val_fvu"])
         pt = min(t.values(), key=lambda p: p["val_fvu"]) if t else None
-        grid = ", ".join(sorted(o, key=float))
-        chosen = f"pttrust lr {lr_key(mo['lr'])}" + (f", SAELens lr {lr_key(pt['lr'])}" if pt else "")
-        add(f"SAE test FVU, {lat} latents, each side at its lr of lowest validation FVU (grid {grid}; {chosen})",
+        lrs = ", ".join(sorted({k[0] for k in o}, key=float))
+        encs = ", ".join(sorted({k[1] for k in o}, key=float, reverse=True))
+        dinits = ", ".join(sorted({k[1] for k in t}, key=float))
+        mo_enc = lr_key(mo.get("enc_init", 1))
+        chosen = f"pttrust lr {lr_key(mo['lr'])}, encoder_init_scale {mo_enc}" + (
+            f"; SAELens lr {lr_key(pt['lr'])}, decoder_init_norm {lr_key(pt.get('decoder_init_norm', 0.1))}" if pt else "")
+        add(f"SAE test FVU, {lat} latents, each side at its setting of lowest validation FVU (lr {lrs}; "
+            f"pttrust encoder_init_scale {encs}; SAELens decoder_init_norm {dinits or '0.1'}; chosen: {chosen})",
             mo["test_fvu"], "SAELens TopK SAE", pt and pt["test_fvu"], "", lower_better=True,
-            ci=ratio_ci(sse.get((lat, lr_key(mo["lr"]))), pt and pt.get("test_sse")))
-        add(f"SAE training lines/s at those lrs ({lat} latents)", mo["lines/s"], "SAELens TopK SAE",
+            ci=ratio_ci(sse.get((lat, lr_key(mo["lr"]), mo_enc)), pt and pt.get("test_sse")))
+        add(f"SAE training lines/s at those settings ({lat} latents)", mo["lines/s"], "SAELens TopK SAE",
             pt and pt["lines_per_s"], "lines/s")
 
 
@@ -72,7 +79,8 @@ def main():
     lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
     meta = next(l for l in lines if l["row"] == "meta")
     go = {l["bench"]: l["metrics"] for l in lines if l.get("side") == "pttrust" and "bench" in l}
-    sse = {(l["latents"], lr_key(l["lr"])): l["test_sse"] for l in lines if l["row"] == "sae_lines"}
+    sse = {(l["latents"], lr_key(l["lr"]), lr_key(l.get("enc_init", 1))): l["test_sse"]
+           for l in lines if l["row"] == "sae_lines"}
     peers = [l for l in lines if l.get("side") == "peer"]
     rows, versions = [], {}
     for p in peers:
@@ -143,10 +151,12 @@ def main():
             "memory after (they fit its memory_cache), through its shuffle buffer; "
             "the SAELens loop samples an in-memory tensor. Both: input LayerNorm, b_pre/b_dec from the mean, "
             "Adam(W) with warm-up, clip 1.0, AuxK coefficient 1/32 (SAELens takes d_in/2 dead latents, "
-            "pttrust 64); pttrust's decoder rows stay at unit norm, SAELens' start at 0.1 and are free, so "
-            "the two reach their best FVU at different learning rates: each side runs the same grid on the "
+            "pttrust 64); pttrust's decoder rows stay at unit norm, SAELens' start at 0.1 and are free "
+            "(rescale_acts_by_decoder_norm), so the two reach their best FVU at different learning rates "
+            "and initial scales: each side runs the same learning rates, and three initial scales of its "
+            "own (pttrust's encoder_init_scale 1, 0.3, 0.1; SAELens' decoder_init_norm 0.1, 0.3, 1), on the "
             "same split of the lines (80 % train, 10 % validation, 10 % test, a line and its mutants "
-            "together), its rate is chosen on the validation FVU, the test FVU reported, with a 95 % "
+            "together), its setting is chosen on the validation FVU, the test FVU reported, with a 95 % "
             "paired-bootstrap interval of the ratio over the test lines. The first step "
             "of each run is not timed. FVU in the normalised space.",
             "- Parquet: MB/s counts the bytes of pttrust's shard file for both; pyarrow's read includes "
