@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,7 +59,33 @@ func (t *trainer) sae() (*SAE, error) {
 	} else if s.WEnc, err = t.values(saePath(varWEnc)); err != nil {
 		return nil, err
 	}
+	if t.s.freeDec {
+		foldDecoderNorms(s)
+	}
 	return s, nil
+}
+
+// foldDecoderNorms writes a free decoder's norms (the latents' gains) into the encoder: each
+// latent's decoder row divided by its norm n (as decoderNorms: +1e-12 under the root), its
+// encoder column and b_enc multiplied by n. The pre-activations n·(W_enc(x - b_pre) + b_enc) and
+// the reconstruction are the trained ones, in the unit-row layout every SAE is written in.
+func foldDecoderNorms(s *SAE) {
+	d, l := s.Config.DIn, s.Config.DSAE
+	for j := range l {
+		row := s.WDec[j*d : (j+1)*d]
+		var ss float64
+		for _, v := range row {
+			ss += float64(v) * float64(v)
+		}
+		n := math.Sqrt(ss + 1e-12)
+		for i := range row {
+			row[i] = float32(float64(row[i]) / n)
+		}
+		for i := range d {
+			s.WEnc[i*l+j] = float32(float64(s.WEnc[i*l+j]) * n)
+		}
+		s.BEnc[j] = float32(float64(s.BEnc[j]) * n)
+	}
 }
 
 // export writes the SAE, metrics.csv and curves.png to OutDir.

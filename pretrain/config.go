@@ -8,6 +8,16 @@ import (
 	"github.com/pttrust/pttrust/internal/tomlconf"
 )
 
+// DecoderNorm values: how the decoder's rows are kept.
+const (
+	DecoderNormUnit = "unit"
+	DecoderNormFree = "free"
+)
+
+// DefaultDecoderInitNorm is the free decoder rows' initial norm when DecoderInitNorm is 0
+// (SAELens' decoder_init_norm default).
+const DefaultDecoderInitNorm = 0.1
+
 // BPreInit values: how b_pre is initialised from the data.
 const (
 	BPreMean            = "mean"
@@ -55,6 +65,17 @@ type Config struct {
 	// 0.01, Anthropic's "heuristic" initialisation). The decoder's rows keep unit norm. It has
 	// no meaning with tied = true.
 	EncoderInitScale float64 `toml:"encoder_init_scale" json:"encoder_init_scale,omitempty"`
+	// DecoderNorm is how the decoder's rows are kept: "" or "unit", at unit norm (the update
+	// projected on each row's tangent, the rows renormalised after each step); "free", as
+	// SAELens' TopK SAE trains (rescale_acts_by_decoder_norm): the rows' norms are trained,
+	// each latent's pre-activation is multiplied by its row's norm and the decoder applied with
+	// the rows divided by it, so a norm is its latent's learned gain. The SAE is written with
+	// the norms folded into the encoder (unit decoder rows): the same files and inference.
+	DecoderNorm string `toml:"decoder_norm" json:"decoder_norm,omitempty"`
+	// DecoderInitNorm is the free decoder rows' initial norm (decoder_norm = "free" only; 0:
+	// DefaultDecoderInitNorm, 0.1); the encoder starts at the transpose of the decoder so
+	// scaled (times encoder_init_scale), so its effective scale is the square.
+	DecoderInitNorm float64 `toml:"decoder_init_norm" json:"decoder_init_norm,omitempty"`
 	// InputNorm applies a LayerNorm without learned parameters to each input vector
 	// ((x - mean) / std over its components) before the SAE; Encode applies it too.
 	InputNorm bool `toml:"input_norm" json:"input_norm"`
@@ -148,7 +169,7 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
-// MaxEncoderInitScale bounds encoder_init_scale.
+// MaxEncoderInitScale bounds encoder_init_scale and decoder_init_norm.
 const MaxEncoderInitScale = 100
 
 // MaxEpochs bounds epochs and cold_start_epochs.
@@ -229,6 +250,17 @@ func (c *Config) Validate() error {
 	} else if c.Tied && c.EncoderInitScale != 0 && c.EncoderInitScale != 1 {
 		bad("encoder_init_scale (%g) applies to an untied encoder; tied = true has none", c.EncoderInitScale)
 	}
+	free := c.DecoderNorm == DecoderNormFree
+	if c.DecoderNorm != "" && c.DecoderNorm != DecoderNormUnit && !free {
+		bad("decoder_norm must be %q or %q, got %q", DecoderNormUnit, DecoderNormFree, c.DecoderNorm)
+	} else if free && c.Tied {
+		bad("decoder_norm = %q needs an untied encoder (tied = true)", DecoderNormFree)
+	}
+	if !(c.DecoderInitNorm >= 0 && c.DecoderInitNorm <= MaxEncoderInitScale) {
+		bad("decoder_init_norm must be a number in [0, %g] (0: %g), got %g", float64(MaxEncoderInitScale), DefaultDecoderInitNorm, c.DecoderInitNorm)
+	} else if c.DecoderInitNorm != 0 && !free {
+		bad("decoder_init_norm (%g) applies to decoder_norm = %q only", c.DecoderInitNorm, DecoderNormFree)
+	}
 	if c.ColdStartEpochs > c.Epochs && c.Epochs > 0 && c.ContrastWeight > 0 {
 		bad("cold_start_epochs (%d) exceeds epochs (%d): the contrastive term would never be on (set contrast_weight = 0 to train without it)", c.ColdStartEpochs, c.Epochs)
 	}
@@ -241,6 +273,14 @@ func (c *Config) Validate() error {
 		bad("out_dir must be set")
 	}
 	return errors.Join(errs...)
+}
+
+// decoderInitNorm is DecoderInitNorm, 0 read as DefaultDecoderInitNorm.
+func (c *Config) decoderInitNorm() float64 {
+	if c.DecoderInitNorm == 0 {
+		return DefaultDecoderInitNorm
+	}
+	return c.DecoderInitNorm
 }
 
 // latentsFor is the dictionary size for inputs of dimension dim.

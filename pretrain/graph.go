@@ -55,6 +55,9 @@ type shape struct {
 	// preIn: the step graph takes preGraph's pre-activations as an input instead of computing
 	// them again (prein.go; needs hostKth).
 	preIn bool
+	// freeDec: the decoder rows' norms are trained, as gains of the latents (Config.DecoderNorm
+	// "free"; decoderNorms).
+	freeDec bool
 }
 
 // decays says whether AdamW's weight decay applies to the trained variable p: the encoder
@@ -93,7 +96,27 @@ func preActivations(s shape, scope *model.Scope, xn *Node) *Node {
 	if s.tied {                                            // the encoder is W_dec^T: W_dec [latents, dim] is in the [out, in] layout
 		return nn.Dense(xc, f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g), bEnc, compute.DenseLayoutOutputsInput)
 	}
-	return nn.Dense(xc, f32Var(scope, varWEnc, s.dim, s.latents).NodeValue(g), bEnc, compute.DenseLayoutInputOutputs)
+	pre := nn.Dense(xc, f32Var(scope, varWEnc, s.dim, s.latents).NodeValue(g), bEnc, compute.DenseLayoutInputOutputs)
+	if s.freeDec {
+		pre = Mul(pre, InsertAxes(decoderNorms(f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g)), 0))
+	}
+	return pre
+}
+
+// decoderNorms is each decoder row's L2 norm (+1e-12 under the root, as unitRows): a free
+// decoder's latent gains. wDec: [latents, dim]; returns [latents].
+func decoderNorms(wDec *Node) *Node {
+	return Sqrt(AddScalar(ReduceSum(Square(wDec), -1), 1e-12))
+}
+
+// decoderRows is the decoder as applied: W_dec, or with free rows (shape.freeDec) W_dec's rows
+// divided by their norms. Returns [latents, dim].
+func decoderRows(s shape, scope *model.Scope, g *Graph) *Node {
+	wDec := f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g) // [latents, dim]
+	if s.freeDec {
+		wDec = Div(wDec, InsertAxes(decoderNorms(wDec), -1))
+	}
+	return wDec
 }
 
 // kthLargest returns, per row, the k-th largest value of a non-negative v, or a value in
@@ -192,8 +215,8 @@ func encode(s shape, scope *model.Scope, xn, rowW, thr, preIn *Node) (pre, z *No
 // decode is W_dec z + b_pre. z: [batch, latents]; returns [batch, dim].
 func decode(s shape, scope *model.Scope, z *Node) *Node {
 	g := z.Graph()
-	wDec := f32Var(scope, varWDec, s.latents, s.dim).NodeValue(g) // [latents, dim]
-	bPre := f32Var(scope, varBPre, s.dim).NodeValue(g)            // [dim]
+	wDec := decoderRows(s, scope, g)                   // [latents, dim]
+	bPre := f32Var(scope, varBPre, s.dim).NodeValue(g) // [dim]
 	return nn.Dense(z, wDec, bPre, compute.DenseLayoutInputOutputs)
 }
 
@@ -266,8 +289,9 @@ func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (pre, dead *Node
 }
 
 // stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
-// latents + cw · contrastive hinge; gradients are clipped by global norm, the decoder's gradient
-// loses its component along each (unit) decoder row, and decoder rows are renormalised after
+// latents + cw · contrastive hinge; gradients are clipped by global norm, and, unless the
+// decoder's rows are free (shape.freeDec), the decoder's gradient loses its component along each
+// (unit) decoder row and the rows are renormalised after
 // the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...)
 // and, with shape.hostAdam, the gradients of shape.hostAdamPaths (the update then left to the
 // host: those variables and their moments are not touched).
@@ -317,7 +341,7 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 		} else {
 			zAux = topK(deadPre, min(s.auxK, s.latents))
 		}
-		wDec := f32Var(sae, varWDec, s.latents, s.dim).NodeValue(g)
+		wDec := decoderRows(s, sae, g)       // [latents, dim]
 		resid := StopGradient(Sub(xn, xHat)) // [batch, dim]
 		aSSE, aVar := weightedSSE(MatMul(zAux, wDec), resid, rowW)
 		anyDead := ConvertDType(GreaterThan(ReduceAllSum(ConvertDType(deadBefore, dtypes.Float32)), f32(0)), dtypes.Float32)
@@ -358,12 +382,12 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 	}
 	var grads []*Node
 	if s.preIn {
-		grads = preInGradients(loss, xn, preIn, paths, weights)
+		grads = preInGradients(s, loss, xn, preIn, paths, weights)
 	} else {
 		grads = Gradient(loss, weights...)
 	}
 	for i, p := range paths {
-		if p == saePath(varWDec) { // keep the update tangent to the unit rows
+		if p == saePath(varWDec) && !s.freeDec { // keep the update tangent to the unit rows
 			w := weights[i]
 			grads[i] = Sub(grads[i], Mul(ReduceAndKeep(Mul(grads[i], w), ReduceSum, -1), w))
 		}
@@ -395,7 +419,7 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 			update = Add(update, MulScalar(w, cfg.WeightDecay))
 		}
 		nw := Sub(w, Mul(lr, update))
-		if p == saePath(varWDec) {
+		if p == saePath(varWDec) && !s.freeDec {
 			nw = unitRows(nw)
 		}
 		vars[i].SetNodeValue(nw)

@@ -65,13 +65,14 @@ type hostAdam struct {
 	m, v    []*tensors.Tensor
 	decays  []bool
 	unit    *graph.Exec // unitRows, for the decoder after its update
+	freeDec bool        // the decoder's rows are free (shape.freeDec): not renormalised
 	wd      float32
 }
 
 // newHostAdam moves the weight matrices of t's store into shared tensors and compiles the
 // decoder's renormalisation.
 func newHostAdam(t *trainer) (*hostAdam, error) {
-	h := &hostAdam{backend: t.backend, paths: t.s.hostAdamPaths(), wd: float32(t.cfg.WeightDecay)}
+	h := &hostAdam{backend: t.backend, paths: t.s.hostAdamPaths(), wd: float32(t.cfg.WeightDecay), freeDec: t.s.freeDec}
 	for _, p := range h.paths {
 		data, err := t.values(p)
 		if err != nil {
@@ -124,7 +125,7 @@ func (h *hostAdam) step(grads []*tensors.Tensor, scale, corr1, corr2, lr float32
 		if err := errors.Join(errM, errV, errW); err != nil {
 			return fmt.Errorf("pretrain: %s: %w", p, err)
 		}
-		if p == saePath(varWDec) {
+		if p == saePath(varWDec) && !h.freeDec {
 			if err := h.renorm(i); err != nil {
 				return err
 			}

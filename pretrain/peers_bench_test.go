@@ -19,30 +19,31 @@ import (
 // (scripts/peers/run.sh): stage 1 as `pttrust pretrain` runs it (Train: line states streamed
 // from the extraction's Parquet shards through the shuffle buffer, AdamW steps) on the states of
 // $PTTRUST_PEERS_STATES, with the settings the SAELens peer (scripts/peers/sae_peer.py) mirrors:
-// TopK, k 32, batch 256, 100 warm-up steps, clip 1.0, input LayerNorm, b_pre the mean, AuxK 64
-// at 1/32 on latents dead for 20 000 lines, no contrastive term (SAELens has none).
+// TopK, k 32, batch 256, 100 warm-up steps, input LayerNorm, b_pre the mean, AuxK 64 at 1/32 on
+// latents dead for 20 000 lines, no contrastive term (SAELens has none), and SAELens' gradient
+// clip: 1.0 on its loss, which is not divided by the batch's variance as pttrust's is, so
+// 1 / (the train lines' mean squared distance to their mean, after the LayerNorm) here
+// (peerClip; pttrust's default 1.0 would never clip this loss, SAELens' clip always does).
 //
 // The lines are split once, by item (a line and its mutants stay together; peerSplit): 80 %
 // train, 10 % validation, 10 % test. Each width of $PTTRUST_PEERS_SAE_LATENTS (default
 // "128,2048") is trained on the train lines for $PTTRUST_PEERS_SAE_EPOCHS epochs (default 10)
-// at each learning rate of $PTTRUST_PEERS_SAE_LRS (default peerLRs) and each encoder_init_scale
-// of $PTTRUST_PEERS_SAE_ENC_INITS (default peerEncInits), one sub-benchmark each
-// (L<latents>_k32_b256/lr<lr>/enc<scale>): the setting is chosen on the validation FVU, the
-// test FVU reported (scripts/peers/table.py), for both sides alike (the peer tries three
-// decoder_init_norm values), because a parametrisation's best rate and initial scale differ
-// (SAELens' decoder rows start at norm 0.1 and are free, pttrust's stay at 1).
-// lines/s is over the steps after the first (the first compiles the graph); the FVUs are the
-// trained SAE's (SAE.FVU) on each split. With $PTTRUST_PEERS_SAE_SPLIT set, the split's lines
-// are written there for the peer (writePeerSplit), and each run's per-line test errors
-// (pttrust-L<latents>-lr<lr>-enc<scale>.test_sse.f64, lineSSE) for table.py's bootstrap.
+// at each learning rate of $PTTRUST_PEERS_SAE_LRS (default peerLRs), each initialisation of
+// $PTTRUST_PEERS_SAE_INITS (default peerInits: "unit<s>", unit decoder rows and the encoder at
+// s × their transpose; "free<n>", decoder_norm "free", SAELens' parametrisation, rows of initial
+// norm n) and each seed of $PTTRUST_PEERS_SAE_SEEDS (default "1"), one sub-benchmark each
+// (L<latents>_k32_b256/lr<lr>/<init>/seed<seed>): scripts/peers/table.py chooses each side's
+// setting on the validation FVU and reports the test FVU (the peer runs the same learning rates
+// and decoder_init_norm 0.1, 0.3, 1), because a parametrisation's best rate and initial scale
+// differ. lines/s is over the steps after the first (the first compiles the graph); the FVUs
+// are the trained SAE's (SAE.FVU) on each split. With $PTTRUST_PEERS_SAE_SPLIT set, the split's
+// lines are written there for the peer (writePeerSplit), and each run's per-line test errors
+// (pttrust-L<latents>-lr<lr>-<init>-seed<seed>.test_sse.f64, lineSSE) for table.py's bootstrap.
 func BenchmarkPeerSAE(b *testing.B) {
 	states := os.Getenv("PTTRUST_PEERS_STATES")
 	if states == "" {
 		b.Skip("PTTRUST_PEERS_STATES not set: run by scripts/peers/run.sh (just bench-peers)")
 	}
-	widths := envOr("PTTRUST_PEERS_SAE_LATENTS", "128,2048")
-	lrs := envOr("PTTRUST_PEERS_SAE_LRS", peerLRs)
-	encInits := envOr("PTTRUST_PEERS_SAE_ENC_INITS", peerEncInits)
 	epochs := 10
 	if v, err := strconv.Atoi(os.Getenv("PTTRUST_PEERS_SAE_EPOCHS")); err == nil && v > 0 {
 		epochs = v
@@ -58,27 +59,25 @@ func BenchmarkPeerSAE(b *testing.B) {
 		require.NoError(b, writePeerSplit(dir, all.Info().Dim, lines))
 	}
 	src := &splitSource{src: all, keep: "train"}
-	for _, w := range strings.Split(widths, ",") {
-		latents, err := strconv.Atoi(strings.TrimSpace(w))
-		require.NoError(b, err)
-		for _, l := range strings.Split(lrs, ",") {
-			lr, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
-			require.NoError(b, err)
-			for _, e := range strings.Split(encInits, ",") {
-				enc, err := strconv.ParseFloat(strings.TrimSpace(e), 64)
-				require.NoError(b, err)
-				cfg := DefaultConfig()
-				cfg.StatesDir, cfg.Split, cfg.WorkDir = states, "", ""
-				cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, lr, 100, 1
-				cfg.EncoderInitScale = enc
-				cfg.InputNorm, cfg.BPreInit = true, BPreMean
-				cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
-				cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
-				cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
-				require.NoError(b, cfg.Validate())
-				b.Run(fmt.Sprintf("L%d_k%d_b%d/lr%g/enc%g", cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, encScale(cfg)), func(b *testing.B) {
-					benchPeerSAE(b, cfg, src, lines)
-				})
+	clip := peerClip(lines["train"])
+	for _, latents := range envList(b, "PTTRUST_PEERS_SAE_LATENTS", "128,2048", strconv.Atoi) {
+		for _, lr := range envList(b, "PTTRUST_PEERS_SAE_LRS", peerLRs, parseFloat) {
+			for _, init := range envList(b, "PTTRUST_PEERS_SAE_INITS", peerInits, parseInit) {
+				for _, seed := range envList(b, "PTTRUST_PEERS_SAE_SEEDS", "1", parseSeed) {
+					cfg := DefaultConfig()
+					cfg.StatesDir, cfg.Split, cfg.WorkDir, cfg.Seed = states, "", "", seed
+					cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, cfg.WarmupSteps, cfg.GradClip = latents, 32, 256, lr, 100, clip
+					cfg.DecoderNorm, cfg.DecoderInitNorm, cfg.EncoderInitScale = init.decoderNorm, init.decoderInitNorm, init.encoderScale
+					cfg.InputNorm, cfg.BPreInit = true, BPreMean
+					cfg.AuxK, cfg.AuxKCoef, cfg.DeadAfterLines = 64, 1.0/32, 20_000
+					cfg.ContrastWeight, cfg.ColdStartEpochs, cfg.Epochs = 0, 0, epochs
+					cfg.EvalEvery = 1 // a metrics row per step: the lines done at each step
+					require.NoError(b, cfg.Validate())
+					name := fmt.Sprintf("L%d_k%d_b%d/lr%g/%s/seed%d", cfg.Latents, cfg.K, cfg.BatchSize, cfg.LR, init.name, seed)
+					b.Run(name, func(b *testing.B) {
+						benchPeerSAE(b, cfg, src, lines, init)
+					})
+				}
 			}
 		}
 	}
@@ -88,20 +87,78 @@ func BenchmarkPeerSAE(b *testing.B) {
 // apart).
 const peerLRs = "2e-4,5e-4,1e-3,2e-3,5e-3,1e-2"
 
-// peerEncInits is BenchmarkPeerSAE's default grid of Config.EncoderInitScale: the decoder's
-// transpose as is (the default) and smaller.
-const peerEncInits = "1,0.3,0.1"
+// peerInits is BenchmarkPeerSAE's default grid of initialisations: pttrust's default (unit
+// decoder rows, the encoder their transpose), the encoder at 0.3 of it, and SAELens'
+// parametrisation (decoder_norm "free") at the three decoder_init_norm values the peer tries.
+const peerInits = "unit1,unit0.3,free0.1,free0.3,free1"
 
-// encScale is cfg's encoder initialisation scale (0 means 1).
-func encScale(cfg Config) float64 {
-	if cfg.EncoderInitScale == 0 {
-		return 1
+// peerInit is one initialisation of BenchmarkPeerSAE's grid.
+type peerInit struct {
+	name            string  // as in $PTTRUST_PEERS_SAE_INITS: "unit<s>" or "free<n>"
+	decoderNorm     string  // Config.DecoderNorm
+	decoderInitNorm float64 // Config.DecoderInitNorm (free)
+	encoderScale    float64 // Config.EncoderInitScale (unit)
+}
+
+func parseInit(s string) (peerInit, error) {
+	for _, kind := range []string{"unit", "free"} {
+		if v, ok := strings.CutPrefix(s, kind); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f > 0) {
+				break
+			}
+			if kind == "free" {
+				return peerInit{name: s, decoderNorm: DecoderNormFree, decoderInitNorm: f}, nil
+			}
+			return peerInit{name: s, encoderScale: f}, nil
+		}
 	}
-	return cfg.EncoderInitScale
+	return peerInit{}, fmt.Errorf("initialisation %q: want unit<scale> or free<norm>, e.g. unit1, free0.1", s)
+}
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+func parseSeed(s string) (uint64, error)   { return strconv.ParseUint(s, 10, 64) }
+
+// envList parses the comma-separated list in $key (def when unset).
+func envList[T any](b *testing.B, key, def string, parse func(string) (T, error)) []T {
+	var out []T
+	for _, f := range strings.Split(envOr(key, def), ",") {
+		v, err := parse(strings.TrimSpace(f))
+		require.NoError(b, err, "$%s", key)
+		out = append(out, v)
+	}
+	return out
+}
+
+// peerClip is the gradient clip of pttrust's loss that SAELens' 1.0 is on its own: SAELens'
+// squared error is summed over the components and averaged over the lines, pttrust's divided by
+// the batch's total variance, about the lines' mean squared distance to their mean (after the
+// LayerNorm both apply) times the batch size; so pttrust's gradient is SAELens' divided by that
+// distance, and its clip is 1 over it.
+func peerClip(xs [][]float32) float64 {
+	norm := &SAE{Config: SAEConfig{Normalization: NormLayerNorm, NormEps: normEps}}
+	var mean []float64
+	var sq float64 // Σ ||x||²
+	for _, x := range xs {
+		xn := norm.Normalize(x)
+		if mean == nil {
+			mean = make([]float64, len(xn))
+		}
+		for i, v := range xn {
+			mean[i] += float64(v)
+			sq += float64(v) * float64(v)
+		}
+	}
+	n := float64(len(xs))
+	var mm float64
+	for _, v := range mean {
+		mm += (v / n) * (v / n)
+	}
+	return 1 / (sq/n - mm) // the mean squared distance to the mean: E||x||² - ||E x||²
 }
 
 // benchPeerSAE trains cfg's SAE on src b.N times and reports the last run.
-func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]float32) {
+func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]float32, init peerInit) {
 	var res *Result
 	var first, last time.Time
 	var err error
@@ -120,7 +177,7 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	sae, err := Load(res.OutDir)
 	require.NoError(b, err)
 	if dir := os.Getenv("PTTRUST_PEERS_SAE_SPLIT"); dir != "" {
-		name := fmt.Sprintf("pttrust-L%d-lr%g-enc%g.test_sse.f64", cfg.Latents, cfg.LR, encScale(cfg))
+		name := fmt.Sprintf("pttrust-L%d-lr%g-%s-seed%d.test_sse.f64", cfg.Latents, cfg.LR, init.name, cfg.Seed)
 		require.NoError(b, writeFloat64s(filepath.Join(dir, name), lineSSE(sae, lines["test"])))
 	}
 	b.ReportMetric(float64(done)/last.Sub(first).Seconds(), "lines/s")
@@ -128,7 +185,8 @@ func benchPeerSAE(b *testing.B, cfg Config, src Source, lines map[string][][]flo
 	b.ReportMetric(sae.FVU(lines["test"]), "test_fvu")
 	b.ReportMetric(res.FVU, "train_fvu")
 	b.ReportMetric(cfg.LR, "lr")
-	b.ReportMetric(encScale(cfg), "enc_init")
+	b.ReportMetric(float64(cfg.Seed), "seed")
+	b.ReportMetric(cfg.GradClip, "clip")
 	b.ReportMetric(float64(res.Steps), "steps")
 	b.ReportMetric(float64(res.Lines), "lines")
 	b.ReportMetric(float64(len(lines["train"])), "train_lines")

@@ -37,7 +37,14 @@ func preInOn(s shape, backend compute.Backend) bool {
 // preInGradients is Gradient(loss, weights...) for a step graph whose pre-activations are the
 // input preIn. paths and weights are shape.trainable() and their nodes; xn: [batch, dim] the
 // normalised input; preIn: [batch, latents]. Returns the gradients in paths' order.
-func preInGradients(loss, xn, preIn *Node, paths []string, weights []*Node) []*Node {
+//
+// With free decoder rows (shape.freeDec) preIn is n · u, u the dense op's output and n the
+// decoder rows' norms: u's cotangent is n · dPre, and n_j gets Σ_b dPre_bj u_bj, which reaches
+// W_dec's row j as that times W_dec_j / n_j (the norm's gradient), beside what autodiff gives
+// W_dec through the decoder. u is taken as preIn / n: not the dense op's bits, and the gradients
+// are not those of the recomputing graph to the bit, only to rounding
+// (TestPreActivationsOnceFreeDecoder).
+func preInGradients(s shape, loss, xn, preIn *Node, paths []string, weights []*Node) []*Node {
 	at := map[string]int{}
 	var wrt []*Node
 	var autoAt []int // the indices (in paths) of the variables autodiff differentiates
@@ -55,8 +62,17 @@ func preInGradients(loss, xn, preIn *Node, paths []string, weights []*Node) []*N
 	}
 	bPre, wEnc, bEnc := weights[at[saePath(varBPre)]], weights[at[saePath(varWEnc)]], weights[at[saePath(varBEnc)]]
 	xc := Sub(xn, InsertAxes(bPre, 0)) // [batch, dim]: as preActivations builds it
+	u := preIn                         // [batch, latents]: the dense op's output
+	if s.freeDec {
+		dec := at[saePath(varWDec)]
+		n := StopGradient(decoderNorms(weights[dec])) // [latents]
+		u = Div(preIn, InsertAxes(n, 0))
+		dN := ReduceSum(Mul(dPre, u), 0) // [latents]
+		grads[dec] = Add(grads[dec], Mul(InsertAxes(Div(dN, n), -1), weights[dec]))
+		dPre = Mul(dPre, InsertAxes(n, 0))
+	}
 	cfg := compute.DenseConfig{Activation: activation.TypeNone.ToBackend(), WeightLayout: compute.DenseLayoutInputOutputs}
-	dXc, dWEnc, dBEnc := BackendFusedDenseVJP(xc, wEnc, bEnc, preIn, dPre, cfg)
+	dXc, dWEnc, dBEnc := BackendFusedDenseVJP(xc, wEnc, bEnc, u, dPre, cfg)
 	// b_pre's share through x - b_pre: the VJP of that Sub for the cotangent dXc.
 	dBPreEnc := Gradient(ReduceAllSum(Mul(xc, StopGradient(dXc))), bPre)[0] // [dim]
 	grads[at[saePath(varWEnc)]] = dWEnc

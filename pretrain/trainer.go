@@ -161,7 +161,8 @@ func newTrainer(ctx context.Context, cfg Config, src Source, progress io.Writer)
 	}
 	t := &trainer{cfg: cfg, src: src, info: info, backend: backend, progress: progress,
 		s: shape{dim: info.Dim, latents: latents, k: cfg.K, auxK: cfg.AuxK, tied: cfg.Tied, inputNorm: cfg.InputNorm,
-			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend), hostAdam: hostAdamOn(backend)}}
+			batchTopK: cfg.Activation == ActivationBatchTopK, hostKth: hostKthOn(backend), hostAdam: hostAdamOn(backend),
+			freeDec: cfg.DecoderNorm == DecoderNormFree}}
 	t.s.preIn = preInOn(t.s, backend)
 	t.st.Config = t.configKey()
 	if err := t.initVariables(); err != nil {
@@ -296,8 +297,9 @@ func (t *trainer) configKey() string {
 }
 
 // initVariables creates the SAE's variables with a deterministic initialisation (decoder rows:
-// Gaussian directions of unit norm from Seed; encoder: the decoder's transpose, times
-// EncoderInitScale when set; biases: 0), the dead-latent counter and the Adam moments.
+// Gaussian directions of unit norm from Seed, of norm DecoderInitNorm when free; encoder: the
+// decoder's transpose, times EncoderInitScale when set; biases: 0), the dead-latent counter and
+// the Adam moments.
 func (t *trainer) initVariables() error {
 	d, l := t.s.dim, t.s.latents
 	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x5AE))
@@ -311,6 +313,9 @@ func (t *trainer) initVariables() error {
 			n += v * v
 		}
 		inv := float32(1 / math.Sqrt(n))
+		if t.s.freeDec {
+			inv = float32(t.cfg.decoderInitNorm() / math.Sqrt(n))
+		}
 		for i := range row {
 			row[i] *= inv
 		}
@@ -390,6 +395,10 @@ func (t *trainer) run(ctx context.Context) error {
 	return nil
 }
 
+// onStepOutputs, set by tests, sees each step's statistics and host gradients (shape.hostAdam)
+// before the update.
+var onStepOutputs func(stats []float32, grads []*tensors.Tensor) error
+
 // stepOn runs one optimizer step on a batch and adds its statistics to the eval interval; the
 // caller then records the batch's place in the epoch and calls afterUpdate.
 func (t *trainer) stepOn(bt *batch) error {
@@ -433,6 +442,9 @@ func (t *trainer) stepOn(bt *batch) error {
 		return fmt.Errorf("pretrain: step %d: %w", t.st.Step+1, err)
 	}
 	stats, err := tensors.CopyFlatData[float32](outs[0])
+	if err == nil && onStepOutputs != nil {
+		err = onStepOutputs(stats, outs[1:])
+	}
 	if err == nil && t.adam != nil {
 		err = t.adam.step(outs[1:], stats[statScale], stats[statCorr1], stats[statCorr2], float32(lr))
 	}

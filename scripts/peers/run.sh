@@ -103,19 +103,22 @@ gobench parquet -bench PeerShard -benchtime "${reps}x" ./states/extract/
 peer scripts/peers/parquet_peer.py --shard "$work/shard/shard-00000.parquet" --out "$work/pyarrow.parquet" --reps "$reps"
 
 # Row 3: the SAE on the early-layer line states, as many steps on both sides, at each learning
-# rate and initial scale of the grid on the same split (train / validation / test lines;
-# BenchmarkPeerSAE writes it for the peer); table.py picks each side's setting on the validation
-# FVU and reports the test FVU.
+# rate and initialisation of the grid on the same split (train / validation / test lines;
+# BenchmarkPeerSAE writes it for the peer), seed 1; table.py picks each side's setting on the
+# validation FVU, both sides run two more seeds there, and it reports the seeds' mean test FVU.
 log "SAE: pttrust (BenchmarkPeerSAE)"
-rm -rf "$work/sae-split" # no per-line errors left from an earlier grid
-latents=128,2048; epochs=40; lrs=2e-4,5e-4,1e-3,2e-3,5e-3,1e-2
-# The initial scale, tried on both sides: pttrust's encoder_init_scale (its default 1) and
-# SAELens' decoder_init_norm (its default 0.1; the effective encoder starts at its square).
-encs=1,0.3,0.1; dinits=0.1,0.3,1
-[[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; encs=1,0.3; dinits=0.1,1; }
-PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$latents PTTRUST_PEERS_SAE_EPOCHS=$epochs \
-  PTTRUST_PEERS_SAE_LRS=$lrs PTTRUST_PEERS_SAE_ENC_INITS=$encs PTTRUST_PEERS_SAE_SPLIT=$work/sae-split \
-  gobench sae -bench PeerSAE -benchtime 1x ./pretrain/
+latents=128,2048; epochs=40; lrs=2e-4,5e-4,1e-3,2e-3,5e-3,1e-2; seeds=2,3
+# The initialisations: pttrust's unit decoder rows with the encoder at 1 and 0.3 x their
+# transpose, and SAELens' parametrisation (pttrust's decoder_norm "free") at the initial decoder
+# norms 0.1 (SAELens' default), 0.3 and 1, on both sides.
+inits=unit1,unit0.3,free0.1,free0.3,free1; dinits=0.1,0.3,1
+[[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; inits=unit1,free0.1; dinits=0.1,1; seeds=2; }
+saebench() { # gobench ROW LATENTS LRS INITS SEEDS
+  PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$2 PTTRUST_PEERS_SAE_EPOCHS=$epochs \
+    PTTRUST_PEERS_SAE_LRS=$3 PTTRUST_PEERS_SAE_INITS=$4 PTTRUST_PEERS_SAE_SEEDS=$5 \
+    PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench "$1" -bench PeerSAE -benchtime 1x ./pretrain/
+}
+saebench sae "$latents" "$lrs" "$inits" 1
 log "SAE: SAELens"
 for l in ${latents//,/ }; do
   # "lr steps" of pttrust's runs at this width: the peer runs as many steps at each rate.
@@ -129,14 +132,29 @@ for l in ${latents//,/ }; do
       done
     done
 done
+# More seeds at each side's chosen settings (on validation FVU, seed 1; table.py --choose):
+# pttrust's best free and best unit setting, SAELens' best, at each width.
+log "SAE: more seeds at the chosen settings"
+"$PY" scripts/peers/table.py --choose "$raw" >"$work/sae-chosen.txt"
+while read -r side l lr init steps; do
+  if [[ $side == pttrust ]]; then
+    saebench "sae-seeds-$l-$init" "$l" "$lr" "$init" "$seeds" </dev/null
+  else
+    for s in ${seeds//,/ }; do
+      peer scripts/peers/sae_peer.py --split "$work/sae-split" --latents "$l" --k 32 --batch 256 --lr "$lr" \
+        --decoder-init-norm "$init" --seed "$s" --warmup 100 --steps "$steps" --threads "$threads" </dev/null
+    done
+  fi
+done <"$work/sae-chosen.txt"
 # pttrust's per-line test errors of each run (BenchmarkPeerSAE), as the peer prints its own.
 "$PY" - "$work/sae-split" >>"$raw" <<'PYEOF'
 import glob, json, os, re, sys
 import numpy as np
-for f in sorted(glob.glob(os.path.join(sys.argv[1], "pttrust-L*-lr*-enc*.test_sse.f64"))):
-    lat, lr, enc = re.match(r"pttrust-L(\d+)-lr(.+)-enc(.+)\.test_sse\.f64$", os.path.basename(f)).groups()
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "pttrust-L*.test_sse.f64"))):
+    lat, lr, init, seed = re.match(r"pttrust-L(\d+)-lr(.+)-(unit[^-]+|free[^-]+)-seed(\d+)\.test_sse\.f64$",
+                                   os.path.basename(f)).groups()
     print(json.dumps({"row": "sae_lines", "side": "pttrust", "latents": int(lat), "lr": float(lr),
-                      "enc_init": float(enc), "test_sse": np.fromfile(f, "<f8").tolist()}))
+                      "init": init, "seed": int(seed), "test_sse": np.fromfile(f, "<f8").tolist()}))
 PYEOF
 
 "$PY" scripts/peers/table.py "$raw" >"$out/peers.md"

@@ -5,8 +5,9 @@ same lines pttrust trains on), with the step of SAELens' SAETrainer written out 
 its LR scheduler: constant after a linear warm-up), for as many steps as pttrust ran, the same
 width, k, batch size and lr. --decoder-init-norm is SAELens' decoder_init_norm (its default 0.1, the
 "heuristic" initialisation; the encoder starts at the decoder's transpose, so with
-rescale_acts_by_decoder_norm its effective scale is the square): run.sh tries 0.1, 0.3 and 1 as
-pttrust tries its encoder_init_scale 1, 0.3 and 0.1, each side choosing on validation.
+rescale_acts_by_decoder_norm its effective scale is the square): run.sh tries 0.1, 0.3 and 1, as
+pttrust's decoder_norm = "free" (the same parametrisation) does, each side choosing on validation;
+then more --seed values at the chosen setting.
 
 Inputs are LayerNorm-normalised first, as pttrust's input_norm (SAELens' own "layer_norm" option
 refuses its AuxK loss); b_dec starts at the mean of the first 4096 normalised lines (pttrust's
@@ -118,7 +119,7 @@ def main():
     print(json.dumps({
         "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
         "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr,
-        "decoder_init_norm": a.decoder_init_norm, "steps": a.steps, "data_lines": n,
+        "decoder_init_norm": a.decoder_init_norm, "seed": a.seed, "steps": a.steps, "data_lines": n,
         "threads": a.threads, "lines_per_s": lines / sec, "train_fvu": fvu(sae, x),
         "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, xt),
         "test_sse": line_sse(sae, xt)}))

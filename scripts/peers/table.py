@@ -1,8 +1,11 @@
 """Builds the Markdown table of `just bench-peers` (scripts/peers/run.sh) from its raw JSON lines:
 one row per measure, pttrust's value, the peer's, and the ratio pttrust ÷ peer (above 1: pttrust
-is faster; for FVU, lower is better). Prints Markdown.
+is faster; for FVU, lower is better). Prints Markdown. With --choose, prints instead the SAE
+settings chosen on validation FVU, one "side latents lr init steps" line each, for run.sh's
+runs of more seeds there.
 
   python table.py results/peers/raw.jsonl > results/peers/peers.md
+  python table.py --choose results/peers/raw.jsonl
 """
 import json
 import sys
@@ -32,55 +35,135 @@ def ratio_ci(ours, theirs, reps=2000, seed=0):
     return np.percentile(r, 2.5), np.percentile(r, 97.5)
 
 
-def sae_rows(go, peers, sse, add):
-    """The SAE rows: per width, lines/s and test FVU at the paper's lr 2e-4 with each side's default
-    initialisation, then each side at the setting of its grid (learning rate x initial scale) of
-    lowest validation FVU (both sides ran the same learning rates, split and steps). FVU ratios
-    carry a 95 % paired-bootstrap interval over the test lines when both sides' per-line errors
-    are there. Raw files from before the initial-scale grid read as the defaults."""
-    ours, theirs = {}, {}  # latents -> {(lr, init): metrics}
+def parse_sae_bench(name, m):
+    """(latents, lr, init, seed) of a BenchmarkPeerSAE sub-benchmark: L<l>_k32_b256/lr<lr>/<init>/seed<s>
+    (raw files from before the initialisation grid: L<l>_k32_b256/lr<lr>[/enc<s>], read as unit<s>, seed 1)."""
+    parts = name.split("/")[1:]
+    lat = int(parts[0][1:].split("_")[0])
+    init = next((p for p in parts[2:] if p.startswith(("unit", "free"))), None)
+    if init is None:
+        enc = next((p[3:] for p in parts[2:] if p.startswith("enc")), "1")
+        init = "unit" + lr_key(enc)
+    seed = next((int(p[4:]) for p in parts[2:] if p.startswith("seed")), 1)
+    return lat, lr_key(m["lr"]), init, seed
+
+
+def sae_runs(go, peers):
+    """Both sides' SAE runs: {side: {latents: {(lr, init): {seed: metrics}}}}; the peer's init is
+    "free<decoder_init_norm>" (SAELens' parametrisation, as pttrust's decoder_norm "free")."""
+    runs = {"pttrust": {}, "peer": {}}
     for name, m in go.items():
         if name.startswith("BenchmarkPeerSAE/"):
-            key = (lr_key(m["lr"]), lr_key(m.get("enc_init", 1)))
-            ours.setdefault(int(name.split("/L")[1].split("_")[0]), {})[key] = m
+            lat, lr, init, seed = parse_sae_bench(name, m)
+            runs["pttrust"].setdefault(lat, {}).setdefault((lr, init), {})[seed] = m
     for p in peers:
         if p["row"] == "sae":
-            theirs.setdefault(p["latents"], {})[(lr_key(p["lr"]), lr_key(p.get("decoder_init_norm", 0.1)))] = p
-    for lat in sorted(ours):
-        o, t = ours[lat], theirs.get(lat, {})
-        any_m = next(iter(o.values()))
+            init = "free" + lr_key(p.get("decoder_init_norm", 0.1))
+            runs["peer"].setdefault(p["latents"], {}).setdefault((lr_key(p["lr"]), init), {})[p.get("seed", 1)] = p
+    return runs
+
+
+def choose(settings, kinds=("unit", "free")):
+    """The setting ((lr, init)) of lowest validation FVU among those of the given kinds, on
+    seed 1 (the grid's seed; more seeds run afterwards at the chosen settings only)."""
+    cands = [(seeds[1]["val_fvu"], k) for k, seeds in settings.items() if k[1].startswith(kinds) and 1 in seeds]
+    return min(cands)[1] if cands else None
+
+
+def chosen_settings(go, peers):
+    """Lines "side latents lr init steps" for scripts/peers/run.sh's seed pass: per width,
+    pttrust's chosen free and unit settings and SAELens'."""
+    runs = sae_runs(go, peers)
+    out = []
+    for lat, settings in sorted(runs["pttrust"].items()):
+        steps = int(next(iter(next(iter(settings.values())).values()))["steps"])
+        for kinds in ("free", "unit"):
+            c = choose(settings, (kinds,))
+            if c:
+                out.append(f"pttrust {lat} {c[0]} {c[1]} {steps}")
+        c = choose(runs["peer"].get(lat, {}), ("free",))
+        if c:
+            out.append(f"peer {lat} {c[0]} {c[1][4:]} {steps}")
+    return out
+
+
+def mean(vs):
+    return sum(vs) / len(vs) if vs else None
+
+
+def seeds_sse(sse, side, lat, lr, init, seeds):
+    """The per-line test errors averaged over seeds (None if any is missing)."""
+    rows = [sse.get((side, lat, lr, init, s)) for s in seeds]
+    if not rows or any(r is None for r in rows):
+        return None
+    return [sum(v) / len(rows) for v in zip(*rows)]
+
+
+def sae_rows(go, peers, sse, add):
+    """The SAE rows, per width: lines/s and test FVU at the paper's lr 2e-4 with each side's
+    default initialisation (seed 1); then each side at its setting (learning rate x
+    initialisation) of lowest validation FVU on seed 1, first in the same parametrisation
+    (pttrust's decoder_norm "free", SAELens' own, the same three initial norms), then pttrust's
+    default unit decoder rows: test FVU and lines/s averaged over the seeds run there, the FVU
+    ratio with a 95 % paired-bootstrap interval over the test lines of the seed-averaged errors."""
+    runs = sae_runs(go, peers)
+    for lat in sorted(runs["pttrust"]):
+        o, t = runs["pttrust"][lat], runs["peer"].get(lat, {})
+        any_m = next(iter(next(iter(o.values())).values()))
         data = (f"{any_m['train_lines']:.0f} train lines of d {any_m['dim']:.0f}, {any_m['steps']:.0f} steps; "
                 f"FVU on {any_m['test_lines']:.0f} test lines")
         paper = lr_key(2e-4)
-        if (paper, lr_key(1)) in o:
-            m, p = o[(paper, lr_key(1))], t.get((paper, lr_key(0.1)))
+        m, p = o.get((paper, "unit1"), {}).get(1), t.get((paper, "free0.1"), {}).get(1)
+        if m:
             add(f"SAE training, {lat} latents, k 32, batch 256, lr 2e-4 (the paper's), default initialisations "
                 f"({data}): lines/s", m["lines/s"], "SAELens TopK SAE", p and p["lines_per_s"], "lines/s")
             add(f"SAE test FVU after those steps ({lat} latents, lr 2e-4)", m["test_fvu"], "SAELens TopK SAE",
                 p and p["test_fvu"], "", lower_better=True,
-                ci=ratio_ci(sse.get((lat, paper, lr_key(1))), p and p.get("test_sse")))
-        mo = min(o.values(), key=lambda m: m["val_fvu"])
-        pt = min(t.values(), key=lambda p: p["val_fvu"]) if t else None
+                ci=ratio_ci(sse.get(("pttrust", lat, paper, "unit1", 1)), p and p.get("test_sse")))
+        pc = choose(t, ("free",))
+        pseeds = sorted(t[pc]) if pc else []
         lrs = ", ".join(sorted({k[0] for k in o}, key=float))
-        encs = ", ".join(sorted({k[1] for k in o}, key=float, reverse=True))
-        dinits = ", ".join(sorted({k[1] for k in t}, key=float))
-        mo_enc = lr_key(mo.get("enc_init", 1))
-        chosen = f"pttrust lr {lr_key(mo['lr'])}, encoder_init_scale {mo_enc}" + (
-            f"; SAELens lr {lr_key(pt['lr'])}, decoder_init_norm {lr_key(pt.get('decoder_init_norm', 0.1))}" if pt else "")
-        add(f"SAE test FVU, {lat} latents, each side at its setting of lowest validation FVU (lr {lrs}; "
-            f"pttrust encoder_init_scale {encs}; SAELens decoder_init_norm {dinits or '0.1'}; chosen: {chosen})",
-            mo["test_fvu"], "SAELens TopK SAE", pt and pt["test_fvu"], "", lower_better=True,
-            ci=ratio_ci(sse.get((lat, lr_key(mo["lr"]), mo_enc)), pt and pt.get("test_sse")))
-        add(f"SAE training lines/s at those settings ({lat} latents)", mo["lines/s"], "SAELens TopK SAE",
-            pt and pt["lines_per_s"], "lines/s")
+        for kinds, what in (("free", "the same parametrisation (decoder rows free, SAELens' rescale_acts_by_decoder_norm; "
+                                     "initial norms " + ", ".join(sorted({k[1][4:] for k in o if k[1].startswith('free')}, key=float)) + ")"),
+                            ("unit", "pttrust's unit decoder rows (encoder_init_scale " +
+                                     ", ".join(sorted({k[1][4:] for k in o if k[1].startswith('unit')}, key=float, reverse=True)) +
+                                     ") against SAELens' own")):
+            oc = choose(o, (kinds,))
+            if not oc:
+                continue
+            oseeds = sorted(o[oc])
+            chosen = f"pttrust lr {oc[0]}, {oc[1]}" + (f"; SAELens lr {pc[0]}, {pc[1]}" if pc else "")
+            seeds = f"seeds: pttrust {len(oseeds)}" + (f", SAELens {len(pseeds)}" if pc else "")
+            ofvu = [o[oc][s]["test_fvu"] for s in oseeds]
+            pfvu = [t[pc][s]["test_fvu"] for s in pseeds] if pc else []
+            spread = f"pttrust {min(ofvu):.4f}–{max(ofvu):.4f}" + (f", SAELens {min(pfvu):.4f}–{max(pfvu):.4f}" if pfvu else "")
+            add(f"SAE test FVU, {lat} latents, {what}: each side at its setting of lowest validation FVU (lr {lrs}; "
+                f"chosen: {chosen}), mean over seeds ({seeds}; range {spread})",
+                mean(ofvu), "SAELens TopK SAE", mean(pfvu), "", lower_better=True,
+                ci=ratio_ci(seeds_sse(sse, "pttrust", lat, oc[0], oc[1], oseeds),
+                            seeds_sse(sse, "peer", lat, pc[0], pc[1], pseeds) if pc else None))
+            add(f"SAE training lines/s at those settings ({lat} latents, {kinds} rows), mean over seeds",
+                mean([o[oc][s]["lines/s"] for s in oseeds]), "SAELens TopK SAE",
+                mean([t[pc][s]["lines_per_s"] for s in pseeds]) if pc else None, "lines/s")
 
 
 def main():
-    lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-    meta = next(l for l in lines if l["row"] == "meta")
+    args = sys.argv[1:]
+    only_choose = args[:1] == ["--choose"]
+    lines = [json.loads(l) for l in open(args[-1]) if l.strip()]
     go = {l["bench"]: l["metrics"] for l in lines if l.get("side") == "pttrust" and "bench" in l}
-    sse = {(l["latents"], lr_key(l["lr"]), lr_key(l.get("enc_init", 1))): l["test_sse"]
-           for l in lines if l["row"] == "sae_lines"}
+    if only_choose:
+        print("\n".join(chosen_settings(go, [l for l in lines if l.get("side") == "peer"])))
+        return
+    meta = next(l for l in lines if l["row"] == "meta")
+    sse = {}  # (side, latents, lr, init, seed) -> per-line test errors
+    for l in lines:
+        if l["row"] == "sae_lines":  # pttrust's; old raw files: no init or seed
+            init = l.get("init") or "unit" + lr_key(l.get("enc_init", 1))
+            sse[("pttrust", l["latents"], lr_key(l["lr"]), init, l.get("seed", 1))] = l["test_sse"]
+        elif l["row"] == "sae" and "test_sse" in l:
+            sse[("peer", l["latents"], lr_key(l["lr"]), "free" + lr_key(l.get("decoder_init_norm", 0.1)),
+                 l.get("seed", 1))] = l["test_sse"]
     peers = [l for l in lines if l.get("side") == "peer"]
     rows, versions = [], {}
     for p in peers:
@@ -150,15 +233,19 @@ def main():
             "- SAE: pttrust reads the states from the Parquet shards in the first epoch and replays them from "
             "memory after (they fit its memory_cache), through its shuffle buffer; "
             "the SAELens loop samples an in-memory tensor. Both: input LayerNorm, b_pre/b_dec from the mean, "
-            "Adam(W) with warm-up, clip 1.0, AuxK coefficient 1/32 (SAELens takes d_in/2 dead latents, "
-            "pttrust 64); pttrust's decoder rows stay at unit norm, SAELens' start at 0.1 and are free "
-            "(rescale_acts_by_decoder_norm), so the two reach their best FVU at different learning rates "
-            "and initial scales: each side runs the same learning rates, and three initial scales of its "
-            "own (pttrust's encoder_init_scale 1, 0.3, 0.1; SAELens' decoder_init_norm 0.1, 0.3, 1), on the "
-            "same split of the lines (80 % train, 10 % validation, 10 % test, a line and its mutants "
-            "together), its setting is chosen on the validation FVU, the test FVU reported, with a 95 % "
-            "paired-bootstrap interval of the ratio over the test lines. The first step "
-            "of each run is not timed. FVU in the normalised space.",
+            "Adam(W) with warm-up, AuxK coefficient 1/32 (SAELens takes d_in/2 dead latents, pttrust 64), "
+            "SAELens' gradient clip 1.0 on its loss, summed over the components, which is pttrust's loss "
+            "(divided by the batch's variance) times the lines' mean squared distance to their mean: pttrust "
+            "clips at 1 over that (its default 1.0 never clips this loss; SAELens' clip always does). "
+            "Initialisations: pttrust's default unit decoder rows (encoder_init_scale 1 and 0.3), and "
+            "SAELens' parametrisation on both sides (decoder rows free, each latent's pre-activation times "
+            "its row's norm: pttrust's decoder_norm \"free\"; initial norms 0.1, SAELens' default, 0.3 "
+            "and 1). Each side runs the same learning rates on the same split of the lines (80 % train, "
+            "10 % validation, 10 % test, a line and its mutants together) with seed 1, its setting is "
+            "chosen on the validation FVU, two more seeds run there, and the seeds' mean test FVU is "
+            "reported with a 95 % paired-bootstrap interval of the ratio over the test lines (of the "
+            "seed-averaged per-line errors; the seeds' range beside it). The first step of each run is "
+            "not timed. FVU in the normalised space.",
             "- Parquet: MB/s counts the bytes of pttrust's shard file for both; pyarrow's read includes "
             "turning the state column into a float32 matrix, pttrust's the SHA-256 check and the Go rows."]
     print("\n".join(out))
