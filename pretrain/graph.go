@@ -291,10 +291,10 @@ func preGraph(s shape, cfg Config, scope *model.Scope, x *Node) (pre, dead *Node
 // stepGraph is one AdamW step on the SAE's loss: normalised MSE + AuxKCoef · AuxK loss on dead
 // latents + cw · contrastive hinge; gradients are clipped by global norm, and, unless the
 // decoder's rows are free (shape.freeDec), the decoder's gradient loses its component along each
-// (unit) decoder row and the rows are renormalised after
-// the update. It also advances the dead-latent counter. Returns [numStats] float32 (statLoss...)
-// and, with shape.hostAdam, the gradients of shape.hostAdamPaths (the update then left to the
-// host: those variables and their moments are not touched).
+// (unit) decoder row and the rows are renormalised after the update. It also advances the
+// dead-latent counter. Returns [numStats] float32 (statLoss...) and, with shape.hostAdam, the
+// gradients of shape.hostAdamPaths (the update then left to the host: those variables and their
+// moments are not touched).
 func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 	x, rowW, pa, pb, pw, lr, t, cw := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
 	var thr, thrAux, preIn *Node
