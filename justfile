@@ -49,7 +49,7 @@ bench:
     go test -run '^$' -bench . -benchtime 3x -timeout 60m ./models/ ./models/train/
 
 # pttrust against llama.cpp, transformers, SAELens and pyarrow on this machine (same model, data
-# and threads): results/peers/peers.md (ratios) and raw.jsonl. About 20 minutes on 2 cores, plus a
+# and threads): results/peers/peers.md (ratios) and raw.jsonl. About 30 minutes on 2 cores, plus a
 # one-time Python setup (scripts/peers/setup.sh). `just bench-peers --quick`: a smoke run.
 bench-peers *args:
     bash scripts/peers/run.sh {{args}}

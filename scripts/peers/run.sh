@@ -5,7 +5,7 @@
 # peer, with the peers' versions and the machine) and results/peers/raw.jsonl (every measurement,
 # one JSON line each).
 #
-#   bash scripts/peers/run.sh            # full run: about 20 minutes on 2 cores (setup apart)
+#   bash scripts/peers/run.sh            # full run: about 30 minutes on 2 cores (setup apart)
 #   bash scripts/peers/run.sh --quick    # tiny sizes, a smoke check (about 2 minutes); QUICK=1 too
 #
 # Rows: (1) forward tokens/s at seq 512, batch 1 and 8 (models BenchmarkSmolLM2) vs llama.cpp
