@@ -9,6 +9,12 @@ rescale_acts_by_decoder_norm its effective scale is the square): run.sh tries 0.
 pttrust's decoder_norm = "free" (the same parametrisation) does, each side choosing on validation;
 then more --seed values at the chosen setting.
 
+Diagnostic variants (not run by run.sh; they located the FVU gap, README "Against the peers"):
+--unit-rows trains SAELens' code with pttrust's unit decoder rows (the gradient projected on each
+row's tangent, the rows renormalised after each step; with --no-rescale and --decoder-init-norm 1
+it is pttrust's parametrisation), --normalised-loss divides the loss by the batch's variance as
+pttrust does, --clip sets the gradient clip (SAELens': 1.0).
+
 Inputs are LayerNorm-normalised first, as pttrust's input_norm (SAELens' own "layer_norm" option
 refuses its AuxK loss); b_dec starts at the mean of the first 4096 normalised lines (pttrust's
 b_pre_init = "mean"). Dead latents: not fired for ceil(20000 / batch) steps (pttrust: 20 000
@@ -73,6 +79,10 @@ def main():
     ap.add_argument("--dead-after-lines", type=int, default=20000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-rescale", action="store_true", help="rescale_acts_by_decoder_norm = False")
+    ap.add_argument("--unit-rows", action="store_true", help="pttrust's unit decoder rows")
+    ap.add_argument("--normalised-loss", action="store_true", help="the loss divided by the batch's variance")
+    ap.add_argument("--clip", type=float, default=1.0, help="gradient clip (global norm)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -80,7 +90,7 @@ def main():
     n, d = x.shape
     cfg = TopKTrainingSAEConfig(d_in=d, d_sae=a.latents, k=a.k, aux_loss_coefficient=a.aux_coef,
                                 decoder_init_norm=a.decoder_init_norm, normalize_activations="none",
-                                dtype="float32", device="cpu")
+                                rescale_acts_by_decoder_norm=not a.no_rescale, dtype="float32", device="cpu")
     sae = TopKTrainingSAE(cfg)
     with torch.no_grad():
         sae.b_dec.copy_(x[:4096].mean(0))
@@ -104,10 +114,20 @@ def main():
             fired = out.feature_acts.bool().float().sum(-2).bool()
             since_fired += 1
             since_fired[fired] = 0
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
+        loss = out.loss
+        if a.normalised_loss:  # pttrust's: the squared error over the batch's total variance
+            loss = loss / ((xb - xb.mean(0)) ** 2).sum(-1).mean().detach()
+        loss.backward()
+        if a.unit_rows:  # pttrust's tangent projection of the decoder's gradient
+            with torch.no_grad():
+                w = sae.W_dec
+                w.grad -= (w.grad * w).sum(-1, keepdim=True) * w
+        torch.nn.utils.clip_grad_norm_(sae.parameters(), a.clip)
         opt.step()
         opt.zero_grad()
+        if a.unit_rows:  # and its renormalisation
+            with torch.no_grad():
+                sae.W_dec.data /= sae.W_dec.norm(dim=-1, keepdim=True)
         sched.step()
         if step == 0:
             t1 = time.perf_counter()  # the first step (allocation, warm-up) is not timed
@@ -119,7 +139,10 @@ def main():
     print(json.dumps({
         "row": "sae", "side": "peer", "peer": "SAELens TopK", "version": f"sae-lens {sae_lens.__version__}, torch {torch.__version__}",
         "latents": a.latents, "k": a.k, "batch": a.batch, "lr": a.lr,
-        "decoder_init_norm": a.decoder_init_norm, "seed": a.seed, "steps": a.steps, "data_lines": n,
+        "decoder_init_norm": a.decoder_init_norm, "seed": a.seed,
+        "variant": " ".join(f for f, on in (("no-rescale", a.no_rescale), ("unit-rows", a.unit_rows),
+                                            ("normalised-loss", a.normalised_loss)) if on)
+        + (f" clip {a.clip:g}" if a.clip != 1.0 else ""), "steps": a.steps, "data_lines": n,
         "threads": a.threads, "lines_per_s": lines / sec, "train_fvu": fvu(sae, x),
         "val_fvu": fvu(sae, load_split(a.split, "validation")), "test_fvu": fvu(sae, xt),
         "test_sse": line_sse(sae, xt)}))
