@@ -48,12 +48,7 @@ func BenchmarkTrain(b *testing.B) {
 			require.NoError(b, err)
 			defer tr.exec.Finalize()
 			defer tr.adam.finalize()
-			var batches []*batch
-			bt := &batcher{size: bc.batch, dim: bc.dim, emit: func(x *batch) error { batches = append(batches, x); return nil }}
-			for _, it := range items {
-				require.NoError(b, bt.add(it))
-			}
-			require.NoError(b, bt.flush(true))
+			batches := batchesOf(b, bc.batch, bc.dim, items)
 			require.NoError(b, tr.stepOn(batches[0])) // compile
 			lines := 0
 			b.ResetTimer()

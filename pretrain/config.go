@@ -169,8 +169,8 @@ func LoadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
-// MaxEncoderInitScale bounds encoder_init_scale and decoder_init_norm.
-const MaxEncoderInitScale = 100
+// MaxInitScale bounds encoder_init_scale and decoder_init_norm.
+const MaxInitScale = 100
 
 // MaxEpochs bounds epochs and cold_start_epochs.
 const MaxEpochs = 100_000
@@ -245,8 +245,8 @@ func (c *Config) Validate() error {
 			bad("%s must be a number >= 0, got %g", p.name, p.v)
 		}
 	}
-	if !(c.EncoderInitScale >= 0 && c.EncoderInitScale <= MaxEncoderInitScale) {
-		bad("encoder_init_scale must be a number in [0, %g] (0: the decoder's transpose as is), got %g", float64(MaxEncoderInitScale), c.EncoderInitScale)
+	if !(c.EncoderInitScale >= 0 && c.EncoderInitScale <= MaxInitScale) {
+		bad("encoder_init_scale must be a number in [0, %g] (0: the decoder's transpose as is), got %g", float64(MaxInitScale), c.EncoderInitScale)
 	} else if c.Tied && c.EncoderInitScale != 0 && c.EncoderInitScale != 1 {
 		bad("encoder_init_scale (%g) applies to an untied encoder; tied = true has none", c.EncoderInitScale)
 	}
@@ -256,8 +256,8 @@ func (c *Config) Validate() error {
 	} else if free && c.Tied {
 		bad("decoder_norm = %q needs an untied encoder (tied = true)", DecoderNormFree)
 	}
-	if !(c.DecoderInitNorm >= 0 && c.DecoderInitNorm <= MaxEncoderInitScale) {
-		bad("decoder_init_norm must be a number in [0, %g] (0: %g), got %g", float64(MaxEncoderInitScale), DefaultDecoderInitNorm, c.DecoderInitNorm)
+	if !(c.DecoderInitNorm >= 0 && c.DecoderInitNorm <= MaxInitScale) {
+		bad("decoder_init_norm must be a number in [0, %g] (0: %g), got %g", float64(MaxInitScale), DefaultDecoderInitNorm, c.DecoderInitNorm)
 	} else if c.DecoderInitNorm != 0 && !free {
 		bad("decoder_init_norm (%g) applies to decoder_norm = %q only", c.DecoderInitNorm, DecoderNormFree)
 	}

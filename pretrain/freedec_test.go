@@ -25,13 +25,7 @@ func TestFreeDecoderFold(t *testing.T) {
 	require.NoError(t, err)
 	defer tr.exec.Finalize()
 	defer tr.adam.finalize()
-	var batches []*batch
-	bt := &batcher{size: cfg.BatchSize, dim: 32, emit: func(x *batch) error { batches = append(batches, x); return nil }}
-	for _, it := range items {
-		require.NoError(t, bt.add(it))
-	}
-	require.NoError(t, bt.flush(true))
-	for _, x := range batches {
+	for _, x := range batchesOf(t, cfg.BatchSize, 32, items) {
 		require.NoError(t, tr.stepOn(x))
 		tr.st.Step++
 	}
@@ -119,13 +113,8 @@ func TestPreActivationsOnceFreeDecoder(t *testing.T) {
 		name string
 		a, b []float32
 	}{{"W_enc", once.WEnc, again.WEnc}, {"b_enc", once.BEnc, again.BEnc}, {"W_dec", once.WDec, again.WDec}, {"b_dec", once.BDec, again.BDec}} {
-		var diff, norm float64
-		for i := range w.a {
-			e := float64(w.a[i]) - float64(w.b[i])
-			diff += e * e
-			norm += float64(w.b[i]) * float64(w.b[i])
-		}
-		require.Less(t, math.Sqrt(diff/norm), 1e-3, "%s: relative difference", w.name)
+		rel, _ := relDiff(w.a, w.b)
+		require.Less(t, rel, 1e-3, "%s: relative difference", w.name)
 	}
 	xs := vectors(items[:512])
 	require.InEpsilon(t, again.FVU(xs), once.FVU(xs), 1e-3)
@@ -169,16 +158,7 @@ func TestPreInGradientsFreeDecoder(t *testing.T) {
 		defer tr.adam.finalize()
 		require.Equal(t, !recompute, tr.s.preIn)
 		require.NotNil(t, tr.adam, "the pure-Go backend updates the matrices on the host")
-		var first *batch
-		bt := &batcher{size: cfg.BatchSize, dim: 64, emit: func(x *batch) error {
-			if first == nil {
-				first = x
-			}
-			return nil
-		}}
-		for _, it := range items {
-			require.NoError(t, bt.add(it))
-		}
+		first := batchesOf(t, cfg.BatchSize, 64, items)[0]
 		onStepOutputs = func(s []float32, gs []*tensors.Tensor) error {
 			stats = slices.Clone(s)
 			for _, g := range gs {
@@ -201,13 +181,19 @@ func TestPreInGradientsFreeDecoder(t *testing.T) {
 	require.InEpsilon(t, sAgain[statGradNorm], sOnce[statGradNorm], 1e-4, "global gradient norm")
 	require.InEpsilon(t, sAgain[statLoss], sOnce[statLoss], 1e-5, "loss")
 	for i, name := range []string{"W_enc", "W_dec"} {
-		var diff, norm float64
-		for j := range gOnce[i] {
-			e := float64(gOnce[i][j]) - float64(gAgain[i][j])
-			diff += e * e
-			norm += float64(gAgain[i][j]) * float64(gAgain[i][j])
-		}
+		rel, norm := relDiff(gOnce[i], gAgain[i])
 		require.Greater(t, norm, 0.0, name)
-		require.Less(t, math.Sqrt(diff/norm), 1e-4, "%s gradient: relative difference", name)
+		require.Less(t, rel, 1e-4, "%s gradient: relative difference", name)
 	}
+}
+
+// relDiff is ||a - b|| / ||b|| (float64 sums), with ||b||.
+func relDiff(a, b []float32) (rel, normB float64) {
+	var diff, norm float64
+	for i := range a {
+		e := float64(a[i]) - float64(b[i])
+		diff += e * e
+		norm += float64(b[i]) * float64(b[i])
+	}
+	return math.Sqrt(diff / norm), math.Sqrt(norm)
 }

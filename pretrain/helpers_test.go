@@ -108,6 +108,18 @@ func matched(s *SAE, atoms [][]float32, thr float64) int {
 	return n
 }
 
+// batchesOf cuts items into the trainer's batches of size rows of dimension dim, the last one
+// padded.
+func batchesOf(tb testing.TB, size, dim int, items []Item) []*batch {
+	var out []*batch
+	bt := &batcher{size: size, dim: dim, emit: func(x *batch) error { out = append(out, x); return nil }}
+	for _, it := range items {
+		require.NoError(tb, bt.add(it))
+	}
+	require.NoError(tb, bt.flush(true))
+	return out
+}
+
 // testConfig is a small, fast run writing under dir.
 func testConfig(dir string) Config {
 	c := DefaultConfig()

@@ -19,6 +19,10 @@ func (t *trainer) initVariables() error {
 	d, l := t.s.dim, t.s.latents
 	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x5AE))
 	wDec := make([]float32, l*d)
+	norm := 1.0 // each decoder row's initial norm
+	if t.s.freeDec {
+		norm = t.cfg.decoderInitNorm()
+	}
 	for j := range l {
 		row := wDec[j*d : (j+1)*d]
 		var n float64
@@ -27,10 +31,7 @@ func (t *trainer) initVariables() error {
 			row[i] = float32(v)
 			n += v * v
 		}
-		inv := float32(1 / math.Sqrt(n))
-		if t.s.freeDec {
-			inv = float32(t.cfg.decoderInitNorm() / math.Sqrt(n))
-		}
+		inv := float32(norm / math.Sqrt(n))
 		for i := range row {
 			row[i] *= inv
 		}

@@ -63,10 +63,10 @@ def sae_runs(go, peers):
     return runs
 
 
-def choose(settings, kinds=("unit", "free")):
-    """The setting ((lr, init)) of lowest validation FVU among those of the given kinds, on
-    seed 1 (the grid's seed; more seeds run afterwards at the chosen settings only)."""
-    cands = [(seeds[1]["val_fvu"], k) for k, seeds in settings.items() if k[1].startswith(kinds) and 1 in seeds]
+def choose(settings, kind):
+    """The setting ((lr, init)) of lowest validation FVU among the inits of kind ("unit" or
+    "free"), on seed 1 (the grid's seed; more seeds run afterwards at the chosen settings only)."""
+    cands = [(seeds[1]["val_fvu"], k) for k, seeds in settings.items() if k[1].startswith(kind) and 1 in seeds]
     return min(cands)[1] if cands else None
 
 
@@ -77,11 +77,11 @@ def chosen_settings(go, peers):
     out = []
     for lat, settings in sorted(runs["pttrust"].items()):
         steps = int(next(iter(next(iter(settings.values())).values()))["steps"])
-        for kinds in ("free", "unit"):
-            c = choose(settings, (kinds,))
+        for kind in ("free", "unit"):
+            c = choose(settings, kind)
             if c:
                 out.append(f"pttrust {lat} {c[0]} {c[1]} {steps}")
-        c = choose(runs["peer"].get(lat, {}), ("free",))
+        c = choose(runs["peer"].get(lat, {}), "free")
         if c:
             out.append(f"peer {lat} {c[0]} {c[1][4:]} {steps}")
     return out
@@ -120,15 +120,15 @@ def sae_rows(go, peers, sse, add):
             add(f"SAE test FVU after those steps ({lat} latents, lr 2e-4)", m["test_fvu"], "SAELens TopK SAE",
                 p and p["test_fvu"], "", lower_better=True,
                 ci=ratio_ci(sse.get(("pttrust", lat, paper, "unit1", 1)), p and p.get("test_sse")))
-        pc = choose(t, ("free",))
+        pc = choose(t, "free")
         pseeds = sorted(t[pc]) if pc else []
         lrs = ", ".join(sorted({k[0] for k in o}, key=float))
-        for kinds, what in (("free", "the same parametrisation (decoder rows free, SAELens' rescale_acts_by_decoder_norm; "
+        for kind, what in (("free", "the same parametrisation (decoder rows free, SAELens' rescale_acts_by_decoder_norm; "
                                      "initial norms " + ", ".join(sorted({k[1][4:] for k in o if k[1].startswith('free')}, key=float)) + ")"),
                             ("unit", "pttrust's unit decoder rows (encoder_init_scale " +
                                      ", ".join(sorted({k[1][4:] for k in o if k[1].startswith('unit')}, key=float, reverse=True)) +
                                      ") against SAELens' own")):
-            oc = choose(o, (kinds,))
+            oc = choose(o, kind)
             if not oc:
                 continue
             oseeds = sorted(o[oc])
@@ -142,7 +142,7 @@ def sae_rows(go, peers, sse, add):
                 mean(ofvu), "SAELens TopK SAE", mean(pfvu), "", lower_better=True,
                 ci=ratio_ci(seeds_sse(sse, "pttrust", lat, oc[0], oc[1], oseeds),
                             seeds_sse(sse, "peer", lat, pc[0], pc[1], pseeds) if pc else None))
-            add(f"SAE training lines/s at those settings ({lat} latents, {kinds} rows), mean over seeds",
+            add(f"SAE training lines/s at those settings ({lat} latents, {kind} rows), mean over seeds",
                 mean([o[oc][s]["lines/s"] for s in oseeds]), "SAELens TopK SAE",
                 mean([t[pc][s]["lines_per_s"] for s in pseeds]) if pc else None, "lines/s")
 
