@@ -29,7 +29,12 @@ func decomposedAttention(q, k, v, mask *Node, scale float64) (out, coef *Node) {
 	grp := h / kvh
 	qh := TransposeAllAxes(Reshape(q, batch, seq, kvh, grp, hd), 0, 2, 1, 3, 4) // [batch, kvHeads, seq, group, headDim]
 	kh := TransposeAllAxes(k, 0, 2, 1, 3)                                       // [batch, kvHeads, seq, headDim]
-	var allowed *Node                                                           // [1, 1, seq, 1, seq]
+	if mask == nil && blockedCausal(batch*kvh, grp, hd, seq) {
+		o, p := blockedCausalAttention(qh, kh, v, scale)
+		return Reshape(TransposeAllAxes(o, 0, 2, 1, 3, 4), batch, seq, h, hd),
+			Reshape(TransposeAllAxes(p, 0, 2, 1, 3, 4), batch, seq, h, seq)
+	}
+	var allowed *Node // [1, 1, seq, 1, seq]
 	if mask == nil {
 		allowed = Reshape(LowerTriangular(g, seq), 1, 1, seq, 1, seq)
 	} else {

@@ -25,8 +25,8 @@ func tinyBenchConfig() *Config {
 }
 
 // forwardFLOPs counts the multiply-adds (×2) of the blocks a pass runs: the projections and MLP,
-// plus the two dense attention matmuls (QKᵀ and AV over the full seq×seq square, as computed),
-// plus the output projection when logits are asked for.
+// plus the two dense attention matmuls over the scores computed (scorePairs), plus the output
+// projection when logits are asked for.
 func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
 	d, q, kv, f := float64(c.DModel), float64(c.NumHeads*c.HeadDim), float64(c.NumKVHeads*c.HeadDim), float64(c.DMLP)
 	perTok := 2 * (d*q + 2*d*kv + q*d)
@@ -35,12 +35,28 @@ func forwardFLOPs(c *Config, batch, seq, layers int, logits bool) float64 {
 	} else {
 		perTok += 2 * 2 * d * f
 	}
-	attn := 2 * 2 * float64(seq) * float64(seq) * q // per sequence per layer
+	attn := 2 * 2 * scorePairs(c, batch, seq) * q // per sequence per layer
 	total := float64(layers) * (perTok*float64(batch*seq) + attn*float64(batch))
 	if logits {
 		total += 2 * d * float64(c.VocabSize) * float64(batch*seq)
 	}
 	return total
+}
+
+// scorePairs is the number of (query, key) scores an attention layer of the pure-Go backend's
+// inference pass computes per sequence: the whole seq × seq square, or, computed a block of
+// queries at a time (blockedCausal), the blocks' rows up to their last query.
+func scorePairs(c *Config, batch, seq int) float64 {
+	window := c.SlidingWindow > 0 && seq > c.SlidingWindow
+	if window || !blockedCausal(batch*c.NumKVHeads, c.NumHeads/c.NumKVHeads, c.HeadDim, seq) {
+		return float64(seq) * float64(seq)
+	}
+	n := 0
+	for lo := 0; lo < seq; lo += causalBlock {
+		hi := min(lo+causalBlock, seq)
+		n += (hi - lo) * hi
+	}
+	return float64(n)
 }
 
 // The benchmarks run with the GC settings of the pttrust binary (see internal/gctune).

@@ -1,0 +1,81 @@
+package models
+
+import (
+	"math"
+
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+)
+
+// causalBlock is the query block of blockedCausalAttention: a multiple of 64, because the
+// pure-Go backend's AVX-512 sum over a row adds 64 floats a round into four accumulators, then 16
+// at a time, then one by one: a block's rows then end on a round's boundary, where the whole
+// rows' further terms (zeros) change no accumulator.
+var causalBlock = 256
+
+// largeMatMulFlops is the size (batch × rows × columns × contraction) from which the pure-Go
+// backend multiplies with its packed kernel (compute v0.1.14's matmul.SmallMatMulSizeThreshold);
+// smaller products take another kernel, which sums in another order.
+const largeMatMulFlops = 4 << 20
+
+// blockedCausal says whether decomposedAttention runs a causal layer as
+// blockedCausalAttention: when the sequence spans more than one block and every product of the
+// blocks (and so the whole rows' products, which are larger) runs on the packed kernel, whose sums
+// do not depend on the rows' and columns' counts; only then are the blocks' values the whole
+// rows' bits. heads: batch × kvHeads (the products' batch); group: query heads per key head.
+func blockedCausal(heads, group, headDim, seq int) bool {
+	if !useBlockedCausal || seq <= causalBlock {
+		return false
+	}
+	for lo := 0; lo < seq; lo += causalBlock {
+		hi := min(lo+causalBlock, seq)
+		if heads*(hi-lo)*group*hi*headDim < largeMatMulFlops {
+			return false
+		}
+	}
+	return true
+}
+
+// useBlockedCausal lets decomposedAttention run causal attention as blockedCausalAttention;
+// tests and benchmarks turn it off to compare.
+var useBlockedCausal = true
+
+// blockedCausalAttention is decomposedAttention's causal case computed a block of causalBlock
+// queries at a time, each block against the keys up to its last query only: the scores above the
+// diagonal block, which the mask sets to -inf and the softmax to exactly 0, are never computed,
+// about (1 + 1/blocks) / 2 of the query-key and probability-value products and of the softmax's
+// passes. The values are decomposedAttention's bit for bit (TestBlockedCausalSameBits): the
+// kept scores are the same dot products; the maximum is exact in any order; the dropped terms of
+// the softmax's sums and of the second matmul's contraction are exact zeros at their ends, and
+// adding zero changes no partial sum.
+//
+// qh: [batch, kvHeads, seq, group, headDim]; kh: [batch, kvHeads, seq, headDim]; v: [batch,
+// seq, kvHeads, headDim]. Returns o [batch, kvHeads, seq, group, headDim] and the probabilities
+// p [batch, kvHeads, seq, group, seq] (zeros above the diagonal; computed only when used).
+func blockedCausalAttention(qh, kh, v *Node, scale float64) (o, p *Node) {
+	g := qh.Graph()
+	seq := qh.Shape().Dim(2)
+	var os, ps []*Node
+	for lo := 0; lo < seq; lo += causalBlock {
+		hi := min(lo+causalBlock, seq)
+		qb := Slice(qh, AxisRange(), AxisRange(), AxisRange(lo, hi)) // [batch, kvHeads, n, group, headDim]
+		kb := Slice(kh, AxisRange(), AxisRange(), AxisRange(0, hi))  // [batch, kvHeads, hi, headDim]
+		vb := Slice(v, AxisRange(), AxisRange(0, hi))                // [batch, hi, kvHeads, headDim]
+		rows := Iota(g, shapes.Make(int32Type, hi-lo, hi), 0)        // query lo+i
+		cols := Iota(g, shapes.Make(int32Type, hi-lo, hi), 1)        // key j
+		allowed := Reshape(LessOrEqual(cols, AddScalar(rows, float64(lo))), 1, 1, hi-lo, 1, hi)
+		scores := MulScalar(Einsum("bhqgd,bhkd->bhqgk", qb, kb), scale) // [batch, kvHeads, n, group, hi]
+		scores = Where(allowed, scores, Scalar(g, scores.DType(), math.Inf(-1)))
+		e := Exp(Sub(scores, StopGradient(ReduceAndKeep(scores, ReduceMax, -1))))
+		pb := Div(e, ReduceAndKeep(e, ReduceSum, -1))
+		os = append(os, Einsum("bhqgk,bkhd->bhqgd", pb, vb)) // [batch, kvHeads, n, group, headDim]
+		if hi < seq {
+			pb = Pad(pb, ScalarZero(g, pb.DType()), PadAxis{}, PadAxis{}, PadAxis{}, PadAxis{}, PadAxis{End: seq - hi})
+		}
+		ps = append(ps, pb)
+	}
+	if len(os) == 1 {
+		return os[0], ps[0]
+	}
+	return Concatenate(os, 2), Concatenate(ps, 2)
+}
