@@ -349,11 +349,18 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 		loss = Add(loss, MulScalar(aux, cfg.AuxKCoef))
 	}
 
-	// Contrastive hinge on L2-normalised latents of (original, mutated) rows.
-	zn := Div(z, Sqrt(AddScalar(ReduceAndKeep(Square(z), ReduceSum, -1), zNormEps))) // [batch, latents]
-	za := Gather(zn, InsertAxes(pa, -1))                                             // [batch, latents]
-	zb := Gather(zn, InsertAxes(pb, -1))                                             // [batch, latents]
-	dist := Sqrt(AddScalar(ReduceSum(Square(Sub(za, zb)), -1), zNormEps))            // [batch]
+	// Contrastive hinge on L2-normalised latents of (original, mutated) rows. Without a
+	// contrastive term in the run (ContrastWeight 0, cw 0 at every step), its statistics are
+	// still reported but autodiff does not differentiate it: its gradient, 0 · dhinge, would add
+	// exact zeros to the reconstruction's.
+	zc := z
+	if cfg.ContrastWeight == 0 && !contrastGradAlways {
+		zc = StopGradient(z)
+	}
+	zn := Div(zc, Sqrt(AddScalar(ReduceAndKeep(Square(zc), ReduceSum, -1), zNormEps))) // [batch, latents]
+	za := Gather(zn, InsertAxes(pa, -1))                                               // [batch, latents]
+	zb := Gather(zn, InsertAxes(pb, -1))                                               // [batch, latents]
+	dist := Sqrt(AddScalar(ReduceSum(Square(Sub(za, zb)), -1), zNormEps))              // [batch]
 	margin := f32(cfg.Margin)
 	hinge := Mul(relu(Sub(margin, dist)), pw) // [batch]
 	nPairs := ReduceAllSum(pw)
@@ -430,6 +437,10 @@ func stepGraph(s shape, cfg Config, scope *model.Scope, in []*Node) []*Node {
 		scale, corr1, corr2}, 0)
 	return append([]*Node{stats}, hostGrads...)
 }
+
+// contrastGradAlways, set by tests, makes autodiff differentiate the contrastive term even
+// when the run has none.
+var contrastGradAlways bool
 
 // relu is max(x, 0) with +0 for non-positive inputs. x: any shape; returns the same shape.
 func relu(x *Node) *Node { return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x)) }

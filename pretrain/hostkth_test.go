@@ -11,10 +11,26 @@ import (
 
 // The host's k-th largest equals the sorted one on the rows that exercise the bisection (spread
 // magnitudes, ties, zeros, fewer than k positives, all-zero rows, subnormals), row by row, with a
-// mask, and over a whole batch with padding rows.
+// mask, and over a whole batch with padding rows; rows quickselected (200 values) and, in a SIMD
+// build, bisected (300: not a whole number of vectors).
 func TestKthLargestHostMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const rows, n = 36, 200
+	for _, long := range []int{300, 256} {
+		for _, k := range []int{1, 32, long - 1} {
+			flat := kthRows(rng, rows, long, k)
+			for i, v := range flat { // the pre-activations the host reads are not ReLU'd yet
+				if v == 0 && i%3 > 0 {
+					flat[i] = -float32(rng.ExpFloat64())
+				}
+			}
+			thr := make([]float32, rows)
+			rowThresholds(flat, rows, long, k, nil, thr)
+			for r := range rows {
+				requireKth(t, flat[r*long:(r+1)*long], k, thr[r], fmt.Sprintf("%d values, k %d row %d (kind %d)", long, k, r, r%6))
+			}
+		}
+	}
 	for _, k := range []int{1, 7, 32, 199} {
 		flat := kthRows(rng, rows, n, k)
 		thr := make([]float32, rows)
@@ -75,5 +91,34 @@ func TestHostThresholdsTrainSameSAE(t *testing.T) {
 		if act == ActivationTopK {
 			require.Greater(t, gRes.AuxLoss, 0.0, "latents die: the AuxK thresholds are used")
 		}
+	}
+}
+
+// BenchmarkRowThresholds times the step's TopK thresholds for a batch of 256 rows of Gaussian
+// pre-activations, k 32, at the widths of the SAE benchmarks, with kthRow (what rowThresholds
+// runs: bisection from bisectFrom values on in a SIMD build) and with quickselect
+// (kthLargestHost) on every row, both on the cores rowThresholds uses:
+//
+//	go test ./pretrain -run '^$' -bench RowThresholds
+func BenchmarkRowThresholds(b *testing.B) {
+	for _, n := range []int{128, 256, 1024, 2048} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		v := make([]float32, 256*n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		thr := make([]float32, 256)
+		b.Run(fmt.Sprintf("n%d/rowThresholds", n), func(b *testing.B) {
+			for range b.N {
+				rowThresholds(v, 256, n, 32, nil, thr)
+			}
+		})
+		b.Run(fmt.Sprintf("n%d/quickselect", n), func(b *testing.B) {
+			quickselectOnly = true
+			defer func() { quickselectOnly = false }()
+			for range b.N {
+				rowThresholds(v, 256, n, 32, nil, thr)
+			}
+		})
 	}
 }

@@ -35,3 +35,25 @@ func TestPreActivationsOnceTrainSameSAE(t *testing.T) {
 		}
 	}
 }
+
+// TestContrastOffSameSAE: a run without a contrastive term (ContrastWeight 0) trains the same
+// SAE, moments and metrics, to the bit, whether or not autodiff differentiates that zero-weighted
+// term (contrastGradAlways): the statistics of the pairs are still reported. Both contrasts,
+// and free decoder rows, which take the pre-activations' gradient by another path.
+func TestContrastOffSameSAE(t *testing.T) {
+	p := newSubspacePlanted(4, 64, 16, 512)
+	items := p.pairs(9, 2048, 3)
+	for _, v := range []struct{ name, contrast, decoderNorm string }{
+		{"hinge", ContrastHinge, DecoderNormUnit}, {"supcon", ContrastSupCon, DecoderNormUnit}, {"hinge, free rows", ContrastHinge, DecoderNormFree},
+	} {
+		off, _ := requireSameTraining(t, v.name, &contrastGradAlways, items, func(dir string) Config {
+			cfg := testConfig(dir)
+			cfg.Latents, cfg.K, cfg.InputNorm, cfg.Epochs, cfg.ColdStartEpochs = 128, 3, true, 3, 0
+			cfg.DeadAfterLines, cfg.AuxK, cfg.AuxKCoef, cfg.ContrastWeight = 1024, 32, 1, 0
+			cfg.Contrast, cfg.DecoderNorm, cfg.CheckpointEvery = v.contrast, v.decoderNorm, 5
+			return cfg
+		})
+		require.Greater(t, off.Steps, 20, v.name)
+		require.Greater(t, off.Metrics[len(off.Metrics)-1].Pairs, int64(0), "%s: the pairs' statistics are reported", v.name)
+	}
+}
