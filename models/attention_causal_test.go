@@ -12,11 +12,12 @@ import (
 )
 
 // TestBlockedCausalSameBits: decomposedAttention's causal case gives the same output and
-// probabilities, bit for bit, computed a query block at a time (blockedCausalAttention) as over
-// the whole [seq, seq] scores: SmolLM2's and the tiny code LM's head shapes, sequences of one
-// block and a bit, of whole blocks, and ragged ones, blocks of 64 and 256; shapes whose blocks'
-// products would take the small-matmul kernel (then not blocked: with them, the two cases of 64
-// would differ in the last bit) and a one-block sequence.
+// probabilities, bit for bit, computed a query block at a time
+// (blockedCausalAttention) as over the whole [seq, seq] scores: SmolLM2's and the tiny code LM's
+// head shapes, blocks of 64, 128 and 256, sequences of whole blocks and ragged ones (a remainder
+// under half a block merged into the last: 300 over 128 is two blocks, over 256 one, not
+// blocked), and shapes whose blocks' products would take the small-matmul kernel (then not
+// blocked: with them, the cases of 64 would differ in the last bit).
 func TestBlockedCausalSameBits(t *testing.T) {
 	backend, err := NewBackend("")
 	require.NoError(t, err)
@@ -24,9 +25,10 @@ func TestBlockedCausalSameBits(t *testing.T) {
 		batch, heads, kvHeads, hd, seq, block int
 		blocked                               bool // whether blockedCausal lets the blocks run
 	}{
-		{2, 9, 3, 64, 300, 256, true}, {1, 9, 3, 64, 512, 256, true}, {2, 9, 3, 64, 1009, 256, true},
+		{2, 9, 3, 64, 400, 256, true}, {2, 9, 3, 64, 300, 256, false}, {1, 9, 3, 64, 512, 256, true}, {2, 9, 3, 64, 1009, 256, true},
 		{2, 8, 4, 32, 700, 256, true}, {1, 9, 3, 64, 257, 256, false}, {2, 4, 4, 32, 200, 64, false},
 		{3, 8, 4, 32, 129, 64, false}, {1, 9, 3, 64, 200, 256, false},
+		{8, 8, 4, 32, 256, 128, true}, {2, 9, 3, 64, 1009, 128, true}, {1, 9, 3, 64, 300, 128, true}, {1, 4, 4, 32, 200, 128, false},
 	} {
 		t.Run(fmt.Sprintf("b%d_h%d_kv%d_hd%d_s%d_block%d", tc.batch, tc.heads, tc.kvHeads, tc.hd, tc.seq, tc.block), func(t *testing.T) {
 			batch, seq, hd := tc.batch, tc.seq, tc.hd
@@ -41,8 +43,8 @@ func TestBlockedCausalSameBits(t *testing.T) {
 			q, k, v := rnd(tc.heads), rnd(tc.kvHeads), rnd(tc.kvHeads)
 			scale := 1 / math.Sqrt(float64(hd))
 			run := func(blocked bool) (o, p []float32) {
+				defer func(b int) { useBlockedCausal, causalBlock = true, b }(causalBlock)
 				useBlockedCausal, causalBlock = blocked, tc.block
-				defer func() { useBlockedCausal, causalBlock = true, 256 }()
 				outs, err := ExecOnceN(backend, func(q, k, v *Node) []*Node {
 					o, p := decomposedAttention(q, k, v, nil, scale)
 					return []*Node{o, p}
@@ -50,9 +52,10 @@ func TestBlockedCausalSameBits(t *testing.T) {
 				require.NoError(t, err)
 				return tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
 			}
+			def := causalBlock
 			causalBlock = tc.block
 			require.Equal(t, tc.blocked, blockedCausal(tc.batch*tc.kvHeads, tc.heads/tc.kvHeads, hd, seq), "blockedCausal")
-			causalBlock = 256
+			causalBlock = def
 			wo, wp := run(false)
 			go_, gp := run(true)
 			requireSameBits(t, "output, whole scores (want) vs blocked", wo, go_)

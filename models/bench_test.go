@@ -52,9 +52,8 @@ func scorePairs(c *Config, batch, seq int) float64 {
 		return float64(seq) * float64(seq)
 	}
 	n := 0
-	for lo := 0; lo < seq; lo += causalBlock {
-		hi := min(lo+causalBlock, seq)
-		n += (hi - lo) * hi
+	for _, b := range causalBlocks(seq) {
+		n += (b.hi - b.lo) * b.hi
 	}
 	return float64(n)
 }
