@@ -33,14 +33,7 @@ func TestBlockedCausalSameBits(t *testing.T) {
 		t.Run(fmt.Sprintf("b%d_h%d_kv%d_hd%d_s%d_block%d", tc.batch, tc.heads, tc.kvHeads, tc.hd, tc.seq, tc.block), func(t *testing.T) {
 			batch, seq, hd := tc.batch, tc.seq, tc.hd
 			rng := rand.New(rand.NewPCG(7, uint64(tc.heads*10+seq)))
-			rnd := func(h int) *tensors.Tensor {
-				v := make([]float32, batch*seq*h*hd)
-				for i := range v {
-					v[i] = float32(rng.NormFloat64()) * 2
-				}
-				return tensors.FromFlatDataAndDimensions(v, batch, seq, h, hd)
-			}
-			q, k, v := rnd(tc.heads), rnd(tc.kvHeads), rnd(tc.kvHeads)
+			q, k, v := randomQKV(rng, batch, seq, tc.heads, tc.kvHeads, hd)
 			scale := 1 / math.Sqrt(float64(hd))
 			run := func(blocked bool) (o, p []float32) {
 				defer func(b int) { useBlockedCausal, causalBlock = true, b }(causalBlock)

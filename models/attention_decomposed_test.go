@@ -28,14 +28,7 @@ func TestDecomposedAttentionMatchesCore(t *testing.T) {
 		t.Run(fmt.Sprintf("b%d_h%d_kv%d_hd%d_w%d_s%d", tc.batch, tc.heads, tc.kvHeads, tc.hd, tc.window, tc.seq), func(t *testing.T) {
 			batch, seq, hd := tc.batch, tc.seq, tc.hd
 			rng := rand.New(rand.NewPCG(5, uint64(tc.heads*10+tc.window+seq)))
-			rnd := func(h int) *tensors.Tensor {
-				v := make([]float32, batch*seq*h*hd)
-				for i := range v {
-					v[i] = float32(rng.NormFloat64()) * 2
-				}
-				return tensors.FromFlatDataAndDimensions(v, batch, seq, h, hd)
-			}
-			q, k, v := rnd(tc.heads), rnd(tc.kvHeads), rnd(tc.kvHeads)
+			q, k, v := randomQKV(rng, batch, seq, tc.heads, tc.kvHeads, hd)
 			scale := 1 / math.Sqrt(float64(hd))
 			outs, err := ExecOnceN(backend, func(q, k, v *Node) []*Node {
 				var mask *Node
@@ -53,6 +46,19 @@ func TestDecomposedAttentionMatchesCore(t *testing.T) {
 			requireSameBits(t, "probabilities, attention.Core (want) vs decomposed", flat(3), flat(2))
 		})
 	}
+}
+
+// randomQKV makes queries [batch, seq, heads, hd] and keys and values [batch, seq, kvHeads, hd]
+// of Gaussian values with standard deviation 2.
+func randomQKV(rng *rand.Rand, batch, seq, heads, kvHeads, hd int) (q, k, v *tensors.Tensor) {
+	rnd := func(h int) *tensors.Tensor {
+		x := make([]float32, batch*seq*h*hd)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()) * 2
+		}
+		return tensors.FromFlatDataAndDimensions(x, batch, seq, h, hd)
+	}
+	return rnd(heads), rnd(kvHeads), rnd(kvHeads)
 }
 
 // TestHandAttentionPassSameBits: whole inference passes of random Llama- and StarCoder2-shaped

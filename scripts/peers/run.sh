@@ -42,10 +42,20 @@ GGUF=$(bash scripts/models/smollm2.sh)
 export PTTRUST_SMOLLM2=$GGUF PTTRUST_REQUIRE_SMOLLM2=1
 log() { echo "bench-peers: $*" >&2; }
 
-# go test -bench output -> one JSON line per benchmark: {"row", "side", "bench", "metrics"}.
+# The test binaries are built once, before any row, so that every row measures the code the
+# meta line names: the 07:22 run of 2026-12-07 compiled each row's package when the row began,
+# and its last rows (pttrust's seeds 2 and 3 with free decoder rows) ran edits made to the tree
+# during the run (0.02315 / 0.02237 test FVU where that commit gives 0.02234 / 0.02243).
+mkdir -p "$work/bin"
+for pkg in models states/extract pretrain; do
+  go test -c -o "$work/bin/${pkg//\//_}.test" "./$pkg"
+done
+# gobench ROW PKG BENCH BENCHTIME: the package's benchmarks matching BENCH, in its directory as
+# go test runs them -> one JSON line per benchmark: {"row", "side", "bench", "metrics"}.
 gobench() {
-  local row=$1; shift
-  go test -run '^$' -timeout 120m "$@" | tee "$work/go-$row.txt" >&2
+  local row=$1 pkg=$2
+  (cd "$pkg" && "$work/bin/${pkg//\//_}.test" -test.run '^$' -test.timeout 120m -test.bench "$3" \
+    -test.benchtime "$4") | tee "$work/go-$row.txt" >&2
   awk -v row="$row" '/^Benchmark/ {
     name = $1; sub(/-[0-9]+$/, "", name)
     printf "{\"row\":\"%s\",\"side\":\"pttrust\",\"bench\":\"%s\",\"metrics\":{", row, name
@@ -79,10 +89,10 @@ fi
 # Row 1: the forward pass at seq 512.
 log "forward: pttrust (BenchmarkSmolLM2)"
 if [[ $quick == 1 ]]; then
-  gobench forward -bench 'SmolLM2$/./b1xs512' -benchtime 1x ./models/
+  gobench forward models 'SmolLM2$/./b1xs512' 1x
   batches=(1); reps=1
 else
-  gobench forward -bench 'SmolLM2$' -benchtime 3x ./models/
+  gobench forward models 'SmolLM2$' 3x
   batches=(1 8); reps=3
 fi
 log "forward: llama.cpp"
@@ -94,12 +104,12 @@ done
 
 # Rows 2 and 4: extraction, then the shard writer/reader on its rows.
 log "extraction: pttrust (BenchmarkPeerExtract)"
-PTTRUST_PEERS_DATA=$work/snippets.parquet gobench extract -bench PeerExtract -benchtime 1x ./states/extract/
+PTTRUST_PEERS_DATA=$work/snippets.parquet gobench extract states/extract PeerExtract 1x
 log "extraction: transformers"
 peer scripts/peers/hf_peer.py --gguf "$GGUF" --batches "$work/batches-full.json" --threads "$threads"
 peer scripts/peers/hf_peer.py --gguf "$GGUF" --batches "$work/batches-states7.json" --threads "$threads" --truncate
 log "shards: pttrust (BenchmarkPeerShard), pyarrow"
-gobench parquet -bench PeerShard -benchtime "${reps}x" ./states/extract/
+gobench parquet states/extract PeerShard "${reps}x"
 peer scripts/peers/parquet_peer.py --shard "$work/shard/shard-00000.parquet" --out "$work/pyarrow.parquet" --reps "$reps"
 
 # Row 3: the SAE on the early-layer line states, as many steps on both sides, at each learning
@@ -116,7 +126,7 @@ inits=unit1,unit0.3,free0.1,free0.3,free1; dinits=0.1,0.3,1
 saebench() { # gobench ROW LATENTS LRS INITS SEEDS
   PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$2 PTTRUST_PEERS_SAE_EPOCHS=$epochs \
     PTTRUST_PEERS_SAE_LRS=$3 PTTRUST_PEERS_SAE_INITS=$4 PTTRUST_PEERS_SAE_SEEDS=$5 \
-    PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench "$1" -bench PeerSAE -benchtime 1x ./pretrain/
+    PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench "$1" pretrain PeerSAE 1x
 }
 saebench sae "$latents" "$lrs" "$inits" 1
 log "SAE: SAELens"
