@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"sync"
 
@@ -60,9 +59,9 @@ func ReadRows(dir string, hooks []string) ([]Row, error) {
 }
 
 // scanShard decodes one shard and hands its rows to fn, Row.States[j] the vector of columns[j]:
-// the state columns column by column (stateColumns), the fixed columns through parquet-go's row
-// reader. The state vectors of a row group share one backing array per column, each capped at
-// its end.
+// the state columns column by column (stateColumns), the fixed columns through parquet-go's typed
+// reader (GenericReader[Row], 256 rows a call). The state vectors of a row group share one
+// backing array per column, each capped at its end.
 func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) (err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -95,35 +94,15 @@ func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) 
 	if err != nil {
 		return fmt.Errorf("states %s: not a readable Parquet file: %w", path, err)
 	}
-	t := rowType(nil) // the fixed columns
-	rd := parquet.NewReader(pf, parquet.SchemaOf(reflect.New(t).Interface()))
+	rd := parquet.NewGenericReader[Row](pf) // the fixed columns (States is not a column)
 	defer rd.Close()
-	base := reflect.TypeOf(Row{})
-	v := reflect.New(t)
-	e := v.Elem()
 	// The state columns are decoded a row group at a time (stateColumns) as the rows reach it.
 	groups := pf.RowGroups()
 	var states [][][]float32
 	gi, at, groupRows := -1, 0, 0
 	n := 0
-	for {
-		e.SetZero()
-		if err := rd.Read(v.Interface()); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return fmt.Errorf("states %s: row %d: %w", path, n, err)
-		}
-		var r Row
-		rv := reflect.ValueOf(&r).Elem()
-		k := 0
-		for j := range base.NumField() {
-			if base.Field(j).Name == "States" {
-				continue
-			}
-			rv.Field(j).Set(e.Field(k))
-			k++
-		}
+	// scanRow gives r, read from the fixed columns, its state vectors and hands it to fn.
+	scanRow := func(r Row) error {
 		for at == groupRows { // the next row group's state vectors
 			if gi++; gi >= len(groups) {
 				return fmt.Errorf("states %s: row %d has no state vectors", path, n)
@@ -152,6 +131,22 @@ func scanShard(path string, sh ShardInfo, columns []string, fn func(Row) error) 
 			return err
 		}
 		n++
+		return nil
+	}
+	buf := make([]Row, 256)
+	for {
+		m, rerr := rd.Read(buf)
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return fmt.Errorf("states %s: row %d: %w", path, n+m, rerr)
+		}
+		for _, r := range buf[:m] {
+			if err := scanRow(r); err != nil {
+				return err
+			}
+		}
+		if rerr != nil || m == 0 {
+			break
+		}
 	}
 	if n != sh.Rows {
 		return fmt.Errorf("states %s: %d rows, the manifest says %d", path, n, sh.Rows)
