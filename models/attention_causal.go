@@ -24,7 +24,8 @@ const largeMatMulFlops = 4 << 20
 // blockedCausalAttention: when the sequence spans more than one block (causalBlocks) and every
 // product of the blocks (and so the whole rows' products, which are larger) runs on the packed
 // kernel, whose sums do not depend on the rows' and columns' counts; only then are the blocks'
-// values the whole rows' bits. heads: batch × kvHeads (the products' batch); group: query heads per key head.
+// values the whole rows' bits. heads: batch × kvHeads (the products' batch); group: query heads
+// per key head.
 func blockedCausal(heads, group, headDim, seq int) bool {
 	bs := causalBlocks(seq)
 	if !useBlockedCausal || len(bs) < 2 {

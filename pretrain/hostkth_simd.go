@@ -26,7 +26,9 @@ func kthRow(row []float32, k int, scratch []float32) float32 {
 	}
 	var vmax float32
 	for _, v := range row {
-		vmax = max(vmax, v)
+		if v > vmax { // NaNs are skipped, as kthLargestHost and countAbove skip them
+			vmax = v
+		}
 	}
 	lo, hi := uint32(0), math.Float32bits(vmax) // count(> lo) >= k, count(> hi) = 0 < k
 	for hi-lo > 1 {

@@ -3,6 +3,7 @@ package pretrain
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -24,6 +25,7 @@ func TestKthLargestHostMatchesSort(t *testing.T) {
 					flat[i] = -float32(rng.ExpFloat64())
 				}
 			}
+			flat[7] = float32(math.NaN()) // skipped by both selections (row 0, kind 0)
 			thr := make([]float32, rows)
 			rowThresholds(flat, rows, long, k, nil, thr)
 			for r := range rows {
