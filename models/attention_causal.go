@@ -79,11 +79,11 @@ func blockedCausalAttention(qh, kh, v *Node, scale float64) (o, p *Node) {
 	var os, ps []*Node
 	for _, b := range causalBlocks(seq) {
 		lo, hi := b.lo, b.hi
-		qb := Slice(qh, AxisRange(), AxisRange(), AxisRange(lo, hi)) // [batch, kvHeads, n, group, headDim]
-		kb := Slice(kh, AxisRange(), AxisRange(), AxisRange(0, hi))  // [batch, kvHeads, hi, headDim]
-		vb := Slice(v, AxisRange(), AxisRange(0, hi))                // [batch, hi, kvHeads, headDim]
-		rows := Iota(g, shapes.Make(int32Type, hi-lo, hi), 0)        // query lo+i
-		cols := Iota(g, shapes.Make(int32Type, hi-lo, hi), 1)        // key j
+		qb := axisRange(qh, 2, lo, hi)                        // [batch, kvHeads, n, group, headDim]
+		kb := axisRange(kh, 2, 0, hi)                         // [batch, kvHeads, hi, headDim]
+		vb := axisRange(v, 1, 0, hi)                          // [batch, hi, kvHeads, headDim]
+		rows := Iota(g, shapes.Make(int32Type, hi-lo, hi), 0) // query lo+i
+		cols := Iota(g, shapes.Make(int32Type, hi-lo, hi), 1) // key j
 		allowed := Reshape(LessOrEqual(cols, AddScalar(rows, float64(lo))), 1, 1, hi-lo, 1, hi)
 		scores := MulScalar(Einsum("bhqgd,bhkd->bhqgk", qb, kb), scale) // [batch, kvHeads, n, group, hi]
 		scores = Where(allowed, scores, Scalar(g, scores.DType(), math.Inf(-1)))

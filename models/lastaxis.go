@@ -1,6 +1,8 @@
 package models
 
 import (
+	"slices"
+
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -17,4 +19,18 @@ func lastAxisRange(x *Node, from, to int) *Node {
 	}
 	start := Const(x.Graph(), []int32{int32(from)})
 	return GatherSlices(x, []int{x.Rank() - 1}, start, []int{to - from}, true)
+}
+
+// axisRange is x's positions [from, to) along axis, the axes after it whole: a range of the
+// last axis of x viewed as [x's dims before axis, the rest] (lastAxisRange: block copies on the
+// pure-Go backend, where Slice copies one element at a time).
+func axisRange(x *Node, axis, from, to int) *Node {
+	dims := x.Shape().Dimensions
+	inner := 1
+	for _, d := range dims[axis+1:] {
+		inner *= d
+	}
+	flat := Reshape(x, append(slices.Clone(dims[:axis]), dims[axis]*inner)...)
+	out := append(slices.Clone(dims[:axis]), to-from)
+	return Reshape(lastAxisRange(flat, from*inner, to*inner), append(out, dims[axis+1:]...)...)
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -44,5 +45,26 @@ func TestLastAxisRangeSameBitsAsSlice(t *testing.T) {
 		for i, what := range []string{"q", "k", "v", "gradient"} {
 			requireSameBits(t, what+": Slice vs lastAxisRange", want[i], got[i])
 		}
+	}
+}
+
+// TestAxisRangeSameBitsAsSlice: axisRange equals Slice along an inner axis (the attention
+// blocks' ranges of queries, keys and values), at the start, the middle and the end.
+func TestAxisRangeSameBitsAsSlice(t *testing.T) {
+	backend, err := NewBackend("")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(9, 10))
+	vals := make([]float32, 2*3*40*3*8)
+	for i := range vals {
+		vals[i] = float32(rng.NormFloat64())
+	}
+	x := tensors.FromFlatDataAndDimensions(vals, 2, 3, 40, 3, 8)
+	for _, r := range []struct{ axis, from, to int }{{2, 0, 16}, {2, 16, 33}, {2, 33, 40}, {1, 1, 3}, {3, 0, 2}} {
+		res := MustNewExec(backend, func(x *Node) []*Node {
+			return []*Node{SliceAxis(x, r.axis, AxisRange(r.from, r.to)), axisRange(x, r.axis, r.from, r.to)}
+		}).MustCall(x)
+		require.Equal(t, res[0].Shape().Dimensions, res[1].Shape().Dimensions)
+		requireSameBits(t, fmt.Sprintf("axis %d [%d, %d): Slice vs axisRange", r.axis, r.from, r.to),
+			tensors.MustCopyFlatData[float32](res[0]), tensors.MustCopyFlatData[float32](res[1]))
 	}
 }
