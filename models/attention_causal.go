@@ -95,8 +95,5 @@ func blockedCausalAttention(qh, kh, v *Node, scale float64) (o, p *Node) {
 		}
 		ps = append(ps, pb)
 	}
-	if len(os) == 1 {
-		return os[0], ps[0]
-	}
-	return Concatenate(os, 2), Concatenate(ps, 2)
+	return Concatenate(os, 2), Concatenate(ps, 2) // blockedCausal: at least two blocks
 }

@@ -123,7 +123,7 @@ latents=128,2048; epochs=40; lrs=2e-4,5e-4,1e-3,2e-3,5e-3,1e-2; seeds=2,3
 # norms 0.1 (SAELens' default), 0.3 and 1, on both sides.
 inits=unit1,unit0.3,free0.1,free0.3,free1; dinits=0.1,0.3,1
 [[ $quick == 1 ]] && { latents=128; epochs=3; lrs=2e-4,5e-3; inits=unit1,free0.1; dinits=0.1,1; seeds=2; }
-saebench() { # gobench ROW LATENTS LRS INITS SEEDS
+saebench() { # saebench ROW LATENTS LRS INITS SEEDS
   PTTRUST_PEERS_STATES=$work/states-states7 PTTRUST_PEERS_SAE_LATENTS=$2 PTTRUST_PEERS_SAE_EPOCHS=$epochs \
     PTTRUST_PEERS_SAE_LRS=$3 PTTRUST_PEERS_SAE_INITS=$4 PTTRUST_PEERS_SAE_SEEDS=$5 \
     PTTRUST_PEERS_SAE_SPLIT=$work/sae-split gobench "$1" pretrain PeerSAE 1x
